@@ -1,0 +1,1 @@
+"""Datasets registered by mmhkd (in mmpretrain's DATASETS)."""

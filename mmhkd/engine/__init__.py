@@ -1,0 +1,1 @@
+"""Engine parts registered by mmhkd (hooks, model wrappers)."""

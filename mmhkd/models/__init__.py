@@ -1,0 +1,3 @@
+"""Models registered by mmhkd."""
+from . import (algorithms, attention, backbones, connectors, heads,  # noqa
+               losses, necks)
