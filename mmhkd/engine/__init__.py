@@ -1,1 +1,4 @@
-"""Engine parts registered by mmhkd (hooks, model wrappers)."""
+"""Engine parts of mmhkd: launch helpers, hooks, model wrappers."""
+from . import launch
+
+__all__ = ['launch']

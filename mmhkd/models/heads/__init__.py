@@ -1,1 +1,4 @@
 """mmhkd heads."""
+from .logit_discriminator import LogitDiscriminator
+
+__all__ = ['LogitDiscriminator']

@@ -1,1 +1,4 @@
-"""mmhkd necks."""
+"""Necks (registered in mmpretrain's MODELS)."""
+from .global_descriptor_neck import GlobalDescriptorNeck
+
+__all__ = ['GlobalDescriptorNeck']

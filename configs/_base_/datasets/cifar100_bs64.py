@@ -1,0 +1,44 @@
+# CIFAR-100, batch 64 (the CIFAR-100 distillation benchmark's protocol).
+# Never downloaded: point data_root at your copy, e.g.
+#   --cfg-options train_dataloader.dataset.data_root=/data/cifar \
+#                 val_dataloader.dataset.data_root=/data/cifar
+dataset_type = 'CIFAR100Local'
+data_root = 'data/cifar100'
+
+data_preprocessor = dict(
+    type='ClsDataPreprocessor',
+    num_classes=100,
+    mean=[129.304, 124.070, 112.434],
+    std=[68.170, 65.392, 70.418],
+    to_rgb=False)
+
+train_pipeline = [
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [dict(type='PackInputs')]
+
+train_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=256,
+    num_workers=2,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, 5))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

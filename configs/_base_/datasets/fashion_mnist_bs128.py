@@ -1,0 +1,47 @@
+# Fashion-MNIST (Debian package dataset-fashion-mnist), read in place.
+# 28x28 grey images padded to 32x32 so CIFAR networks apply unchanged;
+# CIFAR-style augmentation (random crop with 4-pixel padding, flip).
+dataset_type = 'FashionMNISTIdx'
+data_root = '/usr/share/datasets/fashion-mnist'
+
+data_preprocessor = dict(
+    type='ClsDataPreprocessor',
+    num_classes=10,
+    mean=[72.93],  # 0.2860 * 255
+    std=[90.02],  # 0.3530 * 255
+    to_rgb=False)
+
+train_pipeline = [
+    dict(type='mmcv.Pad', size=(32, 32), pad_val=0),
+    dict(type='RandomCrop', crop_size=32, padding=4),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='mmcv.Pad', size=(32, 32), pad_val=0),
+    dict(type='PackInputs'),
+]
+
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=0,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=500,
+    num_workers=0,
+    dataset=dict(
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

@@ -1,0 +1,98 @@
+"""Shared logic of ``tools/train.py`` and ``tools/test.py``: config to Runner.
+
+Kept in the package (not in the scripts) so that tests can drive it.
+"""
+import os.path as osp
+from typing import Optional
+
+from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
+from mmengine.runner import Runner
+
+
+def default_work_dir(config_path: str) -> str:
+    """``./work_dirs/<config name>``, as in OpenMMLab's tools."""
+    return osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+
+
+def enable_amp(cfg: Config) -> None:
+    """Switch every optimizer wrapper of ``cfg`` to ``AmpOptimWrapper``.
+
+    With a constructor (e.g. mmrazor's SeparateOptimWrapperConstructor) the
+    wrappers are nested, one per algorithm child; all of them are switched,
+    not only ``architecture`` as in mmrazor's own tool.
+    """
+    optim_wrapper = cfg.optim_wrapper
+    nested = [
+        value for key, value in optim_wrapper.items()
+        if isinstance(value, dict) and 'optimizer' in value
+    ]
+    targets = nested if nested else [optim_wrapper]
+    for wrapper in targets:
+        if wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
+            continue
+        if wrapper.get('type', 'OptimWrapper') != 'OptimWrapper':
+            raise ValueError(
+                '--amp only applies to OptimWrapper, got '
+                f"{wrapper.get('type')}; set AmpOptimWrapper in the config.")
+        wrapper['type'] = 'AmpOptimWrapper'
+        wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def build_runner_config(config_path: str,
+                        work_dir: Optional[str] = None,
+                        cfg_options: Optional[dict] = None,
+                        launcher: str = 'none',
+                        amp: bool = False,
+                        auto_scale_lr: bool = False,
+                        resume: Optional[str] = None) -> Config:
+    """Read ``config_path`` and apply the command-line options.
+
+    Args:
+        config_path (str): Config file.
+        work_dir (str, optional): Overrides the config's work_dir; default
+            ``./work_dirs/<config name>``.
+        cfg_options (dict, optional): ``key=value`` overrides.
+        launcher (str): 'none', 'pytorch', 'slurm' or 'mpi'.
+        amp (bool): Automatic mixed precision for every optimizer.
+        auto_scale_lr (bool): Enable the config's ``auto_scale_lr``.
+        resume (str, optional): 'auto' (latest checkpoint of the work dir)
+            or a checkpoint path.
+
+    Returns:
+        Config: Ready for :func:`build_runner`.
+    """
+    if not osp.isfile(config_path):
+        raise FileNotFoundError(f'Config file not found: {config_path}')
+    cfg = Config.fromfile(config_path)
+    cfg.launcher = launcher
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = default_work_dir(config_path)
+    if amp:
+        enable_amp(cfg)
+    if auto_scale_lr:
+        if 'auto_scale_lr' not in cfg or 'base_batch_size' not in \
+                cfg.auto_scale_lr:
+            raise KeyError('--auto-scale-lr needs auto_scale_lr.'
+                           'base_batch_size in the config.')
+        cfg.auto_scale_lr.enable = True
+    if resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif resume is not None:
+        if not osp.isfile(resume):
+            raise FileNotFoundError(f'--resume checkpoint not found: {resume}')
+        cfg.resume = True
+        cfg.load_from = resume
+    return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """Build the Runner (or the config's ``runner_type``)."""
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    from mmengine.registry import RUNNERS
+    return RUNNERS.build(cfg)
