@@ -6,6 +6,7 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 default_scope = 'mmpretrain'
+model = _base_.teacher_model
 max_epochs = 3
 optim_wrapper = dict(
     optimizer=dict(

@@ -23,6 +23,7 @@ train_dataloader = dict(
     batch_size=64,
     num_workers=2,
     dataset=dict(
+        _scope_='mmpretrain',  # built the same under mmrazor's scope
         type=dataset_type,
         data_root=data_root,
         split='train',
@@ -33,12 +34,13 @@ val_dataloader = dict(
     batch_size=256,
     num_workers=2,
     dataset=dict(
+        _scope_='mmpretrain',  # built the same under mmrazor's scope
         type=dataset_type,
         data_root=data_root,
         split='test',
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, 5))
+val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

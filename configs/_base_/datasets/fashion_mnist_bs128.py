@@ -26,6 +26,7 @@ train_dataloader = dict(
     batch_size=128,
     num_workers=0,
     dataset=dict(
+        _scope_='mmpretrain',  # built the same under mmrazor's scope
         type=dataset_type,
         data_root=data_root,
         split='train',
@@ -36,12 +37,13 @@ val_dataloader = dict(
     batch_size=500,
     num_workers=0,
     dataset=dict(
+        _scope_='mmpretrain',  # built the same under mmrazor's scope
         type=dataset_type,
         data_root=data_root,
         split='test',
         pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='Accuracy', topk=(1, ))
+val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

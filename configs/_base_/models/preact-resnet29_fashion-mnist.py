@@ -1,6 +1,6 @@
 # Teacher of the Fashion-MNIST protocol: pre-activation bottleneck ResNet-29
 # with the paper's 64/128/256 stage widths and the 128-d global descriptor.
-model = dict(
+teacher_model = dict(
     type='ImageClassifier',
     backbone=dict(
         type='PreActBottleneckResNet',
