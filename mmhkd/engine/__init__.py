@@ -1,4 +1,4 @@
-"""Engine parts of mmhkd: launch helpers, hooks, model wrappers."""
-from . import launch
+"""Engine parts of mmhkd: launch helpers, optimizer constructors, hooks."""
+from . import launch, optimizers
 
-__all__ = ['launch']
+__all__ = ['launch', 'optimizers']

@@ -1,0 +1,4 @@
+"""Optimizer wrapper constructors."""
+from .hksanc_optim_wrapper_constructor import HKSANCOptimWrapperConstructor
+
+__all__ = ['HKSANCOptimWrapperConstructor']

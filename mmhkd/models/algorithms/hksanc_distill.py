@@ -1,0 +1,271 @@
+"""HKSANC: one discriminator step, then one student step, per iteration.
+
+Li et al., "Hierarchical Knowledge Squeezed Adversarial Network Compression"
+(AAAI 2020); KSANC, arXiv 1904.05100. The student minimises
+``lambda1 * L_b + lambda2 * L_adv + lambda3 * L_is`` (plus an optional
+cross-entropy, off by default); a logit discriminator with a category head is
+trained against it with its own optimizer.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapperDict
+from mmengine.logging import MessageHub
+from mmrazor.models.algorithms import SingleTeacherDistill
+from mmrazor.registry import MODELS
+
+from ..heads import LogitDiscriminator
+
+OPTIM_KEYS = ('student', 'discriminator')
+
+
+def gt_labels_of(data_samples: Sequence) -> torch.Tensor:
+    """Stack the ``gt_label`` of mmpretrain ``DataSample`` objects to (N,)."""
+    return torch.cat([sample.gt_label.view(-1) for sample in data_samples])
+
+
+@MODELS.register_module()
+class HKSANCDistill(SingleTeacherDistill):
+    """Hierarchical knowledge squeezed adversarial distillation.
+
+    The distiller (an mmrazor ``ConfigurableDistiller``) records both
+    networks' logits and stage/descriptor tuples and computes the backbone
+    loss ``L_b`` and the intermediate supervision ``L_is`` through the
+    hierarchical attention connectors. This class adds the discriminator and
+    the two-optimizer step.
+
+    One iteration (:meth:`train_step`):
+
+    1. teacher forward under ``no_grad`` (eval mode), student forward;
+    2. discriminator step(s): D in train mode sees teacher logits and
+       DETACHED student logits in one joint batch (so its input BatchNorm
+       normalises both with the same statistics and can tell them apart),
+       ``optim_wrapper['discriminator']`` updates D only;
+    3. student step: D in eval mode with its parameters frozen scores the
+       student logits; ``optim_wrapper['student']`` updates the student and
+       its connectors from ``L_b + L_adv + L_is`` (+ optional CE).
+
+    Teacher, its descriptor neck and its attention estimators
+    (``teacher_connectors``) stay in eval mode with ``requires_grad=False``.
+
+    Args:
+        discriminator (dict): Config of the discriminator, e.g.
+            ``dict(type='LogitDiscriminator', num_classes=10)``.
+        adversarial_loss (dict): Config of ``AdversarialDistillLoss``; its
+            ``loss_weight`` is the paper's lambda2.
+        logits_recorder (str): Name of the recorder (the same name on both
+            sides) that holds the classifier logits. Defaults to 'logits'.
+        teacher_connectors (Sequence[str]): Distiller connectors that belong
+            to the teacher (task-driven, trained before distillation): frozen
+            here. Defaults to ('teacher_attention', ).
+        teacher_attention_ckpt (str, optional): Checkpoint of the teacher
+            adaptation phase (``AttentionAdaptation``); its ``connector.*``
+            weights are loaded strictly into the first teacher connector.
+        discriminator_steps (int): D updates per D-training iteration (on the
+            same batch). Defaults to 1 (ours).
+        discriminator_interval (int): Train D every this many iterations.
+            With ``discriminator_steps`` it sets the D:S step ratio.
+            Defaults to 1 (ours).
+        adversarial_warmup_iters (int): Iterations at the start during which
+            the student ignores ``L_adv`` (D still trains). Defaults to 0.
+        fake_as_real_dropout (float): Dropout on the student logits fed to D
+            for the fake-as-real term (Belagiannis et al. 2018 use 0.5).
+            Only used when the loss's ``fake_as_real_weight > 0``.
+            Defaults to 0.5.
+        **kwargs: ``SingleTeacherDistill`` arguments. ``calculate_student_loss``
+            defaults to False here: the paper has no plain CE term.
+    """
+
+    def __init__(self,
+                 discriminator: dict,
+                 adversarial_loss: dict,
+                 logits_recorder: str = 'logits',
+                 teacher_connectors: Sequence[str] = ('teacher_attention', ),
+                 teacher_attention_ckpt: Optional[str] = None,
+                 discriminator_steps: int = 1,
+                 discriminator_interval: int = 1,
+                 adversarial_warmup_iters: int = 0,
+                 fake_as_real_dropout: float = 0.5,
+                 calculate_student_loss: bool = False,
+                 **kwargs) -> None:
+        super().__init__(calculate_student_loss=calculate_student_loss,
+                         **kwargs)
+        if discriminator_steps < 1 or discriminator_interval < 1:
+            raise ValueError('discriminator_steps and discriminator_interval '
+                             'must be >= 1, got '
+                             f'{discriminator_steps}, {discriminator_interval}')
+        self.discriminator = MODELS.build(discriminator)
+        self.adversarial_loss = MODELS.build(adversarial_loss)
+        self.logits_recorder = logits_recorder
+        self.discriminator_steps = discriminator_steps
+        self.discriminator_interval = discriminator_interval
+        self.adversarial_warmup_iters = adversarial_warmup_iters
+        self.fake_as_real_dropout = fake_as_real_dropout
+        self.teacher_connector_names = tuple(teacher_connectors)
+        self._check_recorders()
+        for connector in self.teacher_connectors:
+            connector.requires_grad_(False)
+        if teacher_attention_ckpt:
+            self.load_teacher_attention(teacher_attention_ckpt)
+
+    @property
+    def teacher_connectors(self) -> List[nn.Module]:
+        """The frozen, teacher-side connectors of the distiller."""
+        available = list(self.distiller.connectors.keys())
+        missing = [
+            n for n in self.teacher_connector_names if n not in available
+        ]
+        if missing:
+            raise KeyError(f'teacher_connectors {missing} are not connectors '
+                           f'of the distiller; it has {available}.')
+        return [self.distiller.connectors[n] for n in
+                self.teacher_connector_names]
+
+    def _check_recorders(self) -> None:
+        for side, recorders in (('student',
+                                 self.distiller.student_recorders),
+                                ('teacher',
+                                 self.distiller.teacher_recorders)):
+            if self.logits_recorder not in recorders.recorders:
+                raise KeyError(
+                    f'{side}_recorders has no {self.logits_recorder!r} '
+                    'recorder for the logits; add e.g. '
+                    f"{self.logits_recorder}=dict(type='ModuleOutputs', "
+                    "source='head.fc') or set logits_recorder.")
+
+    def load_teacher_attention(self, checkpoint: str) -> None:
+        """Load the adaptation phase's ``connector.*`` weights (strict)."""
+        target = self.teacher_connectors[0]
+        state = load_checkpoint_state(checkpoint, prefix='connector.')
+        result = target.load_state_dict(state, strict=False)
+        if result.missing_keys or result.unexpected_keys:
+            raise KeyError(
+                f'teacher_attention_ckpt {checkpoint} does not match the '
+                f'teacher connector: missing keys {result.missing_keys}, '
+                f'unexpected keys {result.unexpected_keys}. It must come '
+                'from the adaptation config of the same teacher.')
+        target._is_init = True
+
+    def train(self, mode: bool = True) -> 'HKSANCDistill':
+        """Teacher and teacher connectors always stay in eval mode."""
+        super().train(mode)
+        self.teacher.eval()
+        for connector in self.teacher_connectors:
+            connector.eval()
+        return self
+
+    def _logits(self, from_student: bool) -> torch.Tensor:
+        return self.distiller.get_record(self.logits_recorder, from_student)
+
+    def train_step(self, data: Union[dict, tuple, list],
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """One HKSANC iteration: D step(s), then one student step."""
+        missing = [k for k in OPTIM_KEYS if k not in optim_wrapper]
+        if missing:
+            raise KeyError(
+                f'HKSANCDistill needs optim wrappers {OPTIM_KEYS}, missing '
+                f'{missing}; use optim_wrapper=dict(constructor='
+                "'HKSANCOptimWrapperConstructor', student=..., "
+                'discriminator=...).')
+        student_wrapper = optim_wrapper['student']
+        with student_wrapper.optim_context(self):
+            data = self.data_preprocessor(data, True)
+            inputs, data_samples = data['inputs'], data['data_samples']
+            losses = self.loss(inputs, data_samples)
+            labels = gt_labels_of(data_samples).to(inputs.device)
+            student_logits = self._logits(from_student=True)
+            teacher_logits = self._logits(from_student=False).detach()
+
+        log_vars: Dict[str, torch.Tensor] = {}
+        iteration = current_iteration()
+        if iteration % self.discriminator_interval == 0:
+            for _ in range(self.discriminator_steps):
+                log_vars.update(
+                    self._discriminator_step(teacher_logits,
+                                             student_logits.detach(), labels,
+                                             optim_wrapper['discriminator']))
+
+        with student_wrapper.optim_context(self):
+            if iteration >= self.adversarial_warmup_iters:
+                losses['distill.loss_adv'] = self._student_adversarial_loss(
+                    student_logits, labels)
+            loss, student_log_vars = self.parse_losses(losses)
+        student_wrapper.update_params(loss)
+        log_vars.update(student_log_vars)
+        return log_vars
+
+    def _discriminator_step(self, teacher_logits: torch.Tensor,
+                            student_logits: torch.Tensor,
+                            labels: torch.Tensor,
+                            wrapper) -> Dict[str, torch.Tensor]:
+        """Update D on teacher (real) vs detached student (fake) logits."""
+        self.discriminator.train()
+        self.discriminator.requires_grad_(True)
+        num = teacher_logits.shape[0]
+        with wrapper.optim_context(self.discriminator):
+            scores = self.discriminator(
+                torch.cat([teacher_logits, student_logits]))
+            teacher_scores, student_scores = scores[:num], scores[num:]
+            fake_as_real = None
+            if self.adversarial_loss.fake_as_real_weight > 0:
+                fake_as_real = self.discriminator(
+                    F.dropout(student_logits, self.fake_as_real_dropout,
+                              training=True))
+            terms = self.adversarial_loss.discriminator_loss(
+                teacher_scores, student_scores, labels,
+                self.discriminator.weight_matrices(), fake_as_real)
+            loss, log_vars = self.parse_losses(
+                {f'disc.{k}': v
+                 for k, v in terms.items()})
+        wrapper.update_params(loss)
+        accuracies = self.adversarial_loss.discriminator_accuracies(
+            teacher_scores.detach(), student_scores.detach(), labels)
+        log_vars.pop('loss')
+        log_vars['disc.loss'] = loss.detach()
+        log_vars.update({f'disc.{k}': v for k, v in accuracies.items()})
+        return log_vars
+
+    def _student_adversarial_loss(self, student_logits: torch.Tensor,
+                                  labels: torch.Tensor) -> torch.Tensor:
+        """L_adv for the student: D frozen and in eval mode (unchanged)."""
+        self.discriminator.eval()
+        self.discriminator.requires_grad_(False)
+        try:
+            scores = self.discriminator(student_logits)
+            return self.adversarial_loss(scores, labels)
+        finally:
+            self.discriminator.requires_grad_(True)
+            self.discriminator.train(self.training)
+
+
+def current_iteration() -> int:
+    """The Runner's iteration (restored on resume); 0 outside a Runner."""
+    return int(MessageHub.get_current_instance().get_info('iter', 0))
+
+
+def load_checkpoint_state(checkpoint: str,
+                          prefix: str) -> Dict[str, torch.Tensor]:
+    """The ``prefix``-stripped entries of a checkpoint's state dict.
+
+    Raises:
+        FileNotFoundError: Naming the path when it does not exist.
+        KeyError: When no key starts with ``prefix``.
+    """
+    import os.path as osp
+    if not osp.isfile(checkpoint):
+        raise FileNotFoundError(f'Checkpoint not found: {checkpoint}')
+    from mmengine.runner.checkpoint import _load_checkpoint
+    loaded = _load_checkpoint(checkpoint, map_location='cpu')
+    state = loaded.get('state_dict', loaded)
+    selected = {
+        k[len(prefix):]: v
+        for k, v in state.items() if k.startswith(prefix)
+    }
+    if not selected:
+        raise KeyError(f'{checkpoint} has no weights under {prefix!r}; '
+                       f'its top-level prefixes are '
+                       f'{sorted({k.split(".")[0] for k in state})}.')
+    return selected
