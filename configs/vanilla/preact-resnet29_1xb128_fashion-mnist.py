@@ -1,5 +1,5 @@
 # Teacher for every Fashion-MNIST experiment: all 60,000 training images,
-# 3 epochs, SGD with a one-cycle schedule (about 35 min on 2 CPU cores).
+# 2 epochs, SGD with a one-cycle schedule (about 40 min on one CPU core).
 _base_ = [
     '../_base_/models/preact-resnet29_fashion-mnist.py',
     '../_base_/datasets/fashion_mnist_bs128.py',
@@ -7,7 +7,7 @@ _base_ = [
 ]
 default_scope = 'mmpretrain'
 model = _base_.teacher_model
-max_epochs = 3
+max_epochs = 2
 optim_wrapper = dict(
     optimizer=dict(
         type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True))

@@ -1,0 +1,100 @@
+# HKSANC defaults (Li et al., AAAI 2020; KSANC, arXiv 1904.05100).
+# Every choice the paper leaves open is a named option here, with its
+# default; the README's "Open choices" table lists them with the reasons.
+# A concrete config inherits this file and sets the networks, their stage
+# widths, the recorders' sources and the checkpoints.
+
+# --- Loss weights (paper: lambda1..3, mu; values not given) --------------
+lambda_backbone = 1.0  # lambda1: logit L2, mean over classes (sum diverged)
+lambda_adversarial = 1.0  # lambda2: student side of the adversarial loss
+lambda_intermediate = 1.0  # lambda3: intermediate supervision
+mu = 1e-3  # D's weight regulariser mu * (L1 + L2) (METHOD.md default)
+category_weight = 1.0  # D's category head, in both sides (AC-GAN reading)
+fake_as_real_weight = 0.0  # ANC's fake-as-real term on student logits (off)
+student_ce_weight = 0.0  # optional plain CE of the student (paper: none)
+# --- Discriminator and schedule of the two players -----------------------
+discriminator_hidden = 256  # width of D's two hidden FC layers
+discriminator_steps = 1  # D updates per iteration, before the student's
+discriminator_interval = 1  # train D every this many iterations
+adversarial_warmup_iters = 0  # student ignores L_adv for these iterations
+discriminator_optimizer = dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))
+# --- Attention estimators -------------------------------------------------
+query_mode = 'global'  # 'global' (KSANC) or 'hierarchical' (top-down, ours)
+attention_cfg = dict(
+    act='relu',  # nonlinearity before the score; None = paper's literal
+    pool_source='fused',  # pool L + proj(g) (equation) or 'features' (figure)
+    pooling='weighted_sum')  # convex combination; 'mean' = paper's literal
+intermediate_cfg = dict(
+    normalize=False,  # L2-normalise descriptors before the L2
+    stage_weights=None,  # per-stage weights; None = 1 each
+    reduction='mean')  # mean over channels ('sum' = paper's norm literally)
+transform_cfg = dict(type='conv_bn')  # student channel transform
+
+model = dict(
+    _scope_='mmrazor',
+    type='HKSANCDistill',
+    calculate_student_loss=student_ce_weight > 0,
+    discriminator=dict(
+        type='LogitDiscriminator',
+        num_classes=None,  # set by the concrete config
+        hidden_channels=discriminator_hidden),
+    adversarial_loss=dict(
+        type='AdversarialDistillLoss',
+        loss_weight=lambda_adversarial,
+        category_weight=category_weight,
+        regularization_weight=mu,
+        fake_as_real_weight=fake_as_real_weight),
+    discriminator_steps=discriminator_steps,
+    discriminator_interval=discriminator_interval,
+    adversarial_warmup_iters=adversarial_warmup_iters,
+    teacher_connectors=('teacher_attention', ),
+    distiller=dict(
+        type='ConfigurableDistiller',
+        # 'features': the stage tuple (plus the descriptor when the network
+        # has mmhkd's GlobalDescriptorNeck: record 'neck'; stock models:
+        # record 'backbone' and use descriptor_source='pool_last_stage').
+        student_recorders=dict(
+            features=dict(type='ModuleOutputs', source='neck'),
+            logits=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(
+            features=dict(type='ModuleOutputs', source='neck'),
+            logits=dict(type='ModuleOutputs', source='head.fc')),
+        connectors=dict(
+            student_attention=dict(
+                type='HierarchicalAttentionConnector',
+                descriptor_source='neck',
+                query=query_mode,
+                attention_cfg=attention_cfg,
+                transform_cfg=transform_cfg),
+            teacher_attention=dict(
+                type='HierarchicalAttentionConnector',
+                descriptor_source='neck',
+                query=query_mode,
+                attention_cfg=attention_cfg)),
+        distill_losses=dict(
+            loss_backbone=dict(
+                type='BackboneLogitLoss', loss_weight=lambda_backbone),
+            loss_is=dict(
+                type='IntermediateSupervisionLoss',
+                loss_weight=lambda_intermediate,
+                **intermediate_cfg)),
+        loss_forward_mappings=dict(
+            loss_backbone=dict(
+                student_logits=dict(from_student=True, recorder='logits'),
+                teacher_logits=dict(from_student=False, recorder='logits')),
+            loss_is=dict(
+                student_descriptors=dict(
+                    from_student=True,
+                    recorder='features',
+                    connector='student_attention'),
+                teacher_descriptors=dict(
+                    from_student=False,
+                    recorder='features',
+                    connector='teacher_attention')))))
+
+# The two optimizers (set in the concrete config, whose schedule base also
+# defines optim_wrapper):
+# optim_wrapper = dict(_delete_=True,
+#     constructor='HKSANCOptimWrapperConstructor',
+#     student=dict(optimizer=<SGD of the schedule>),
+#     discriminator=dict(optimizer=discriminator_optimizer))

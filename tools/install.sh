@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Install everything mmhkd needs on a fresh Debian machine, idempotently:
+# the Fashion-MNIST data (Debian package), a virtual environment in .venv
+# and the package with its pinned OpenMMLab window (pip install -e .).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+if [ ! -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ]; then
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y dataset-fashion-mnist
+fi
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade 'pip<26.2'
+.venv/bin/python -m pip install --quiet -e '.[tests]'
+.venv/bin/python -c "import mmhkd, mmrazor.models; print('mmhkd', mmhkd.__version__, 'installed')"
