@@ -1,0 +1,13 @@
+# resnet32x4 on CIFAR-100, cross-entropy only, standard protocol (240 epochs,
+# batch 64, SGD lr 0.05, x0.1 at 150/180/210).
+# Teacher for the CIFAR-100 distillation benchmark (BENCHMARK.md);
+# train it first and keep its checkpoint: the distill configs read it from
+# checkpoints/cifar100/resnet32x4_1xb64_cifar100.pth.
+_base_ = [
+    '../_base_/models/cifar100_resnet32x4.py',
+    '../_base_/datasets/cifar100_bs64.py',
+    '../_base_/schedules/cifar100_bs64_240e.py',
+    '../_base_/default_runtime.py',
+]
+default_scope = 'mmpretrain'
+model = _base_.teacher_model
