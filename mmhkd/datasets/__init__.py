@@ -2,5 +2,6 @@
 from .cifar_local import CIFAR10Local, CIFAR100Local
 from .fashion_mnist import FashionMNISTIdx
 from .idx_files import DataFileError
+from .transforms import CentrePad
 
-__all__ = ['CIFAR10Local', 'CIFAR100Local', 'FashionMNISTIdx', 'DataFileError']
+__all__ = ['CentrePad', 'CIFAR10Local', 'CIFAR100Local', 'FashionMNISTIdx', 'DataFileError']

@@ -1,5 +1,6 @@
 # Fashion-MNIST (Debian package dataset-fashion-mnist), read in place.
-# 28x28 grey images padded to 32x32 so CIFAR networks apply unchanged;
+# 28x28 grey images padded by 2 pixels on every side to 32x32 (centred) so
+# CIFAR networks apply unchanged;
 # CIFAR-style augmentation (random crop with 4-pixel padding, flip).
 dataset_type = 'FashionMNISTIdx'
 data_root = '/usr/share/datasets/fashion-mnist'
@@ -12,13 +13,13 @@ data_preprocessor = dict(
     to_rgb=False)
 
 train_pipeline = [
-    dict(type='mmcv.Pad', size=(32, 32), pad_val=0),
+    dict(type='CentrePad', size=(32, 32), pad_val=0),
     dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
 test_pipeline = [
-    dict(type='mmcv.Pad', size=(32, 32), pad_val=0),
+    dict(type='CentrePad', size=(32, 32), pad_val=0),
     dict(type='PackInputs'),
 ]
 
