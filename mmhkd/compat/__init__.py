@@ -3,6 +3,7 @@
 :func:`apply_compat` runs once when ``mmhkd`` is imported, before any
 ``mmrazor.models`` import, and needs no user action.
 """
+from .cpu_distributed import patch_cpu_init_dist
 from .mmrazor_torch2 import (QuantizationUnavailableError,
                              install_quantization_stand_in)
 from .safe_checkpoint_loading import (UnsafeCheckpointGlobalError,
@@ -10,13 +11,15 @@ from .safe_checkpoint_loading import (UnsafeCheckpointGlobalError,
 
 
 def apply_compat() -> None:
-    """Install the quantization stand-in and the checkpoint allow-list."""
+    """Install the quantization stand-in, the checkpoint allow-list and the
+    CPU-aware distributed start-up."""
     install_quantization_stand_in()
     allow_mmengine_checkpoint_globals()
+    patch_cpu_init_dist()
 
 
 __all__ = [
     'apply_compat', 'QuantizationUnavailableError',
     'UnsafeCheckpointGlobalError', 'install_quantization_stand_in',
-    'allow_mmengine_checkpoint_globals'
+    'allow_mmengine_checkpoint_globals', 'patch_cpu_init_dist'
 ]

@@ -324,3 +324,25 @@ def test_history_buffer_getattr_refuses(obj, name):
     assert f'getattr({obj!r}, {name!r})' in message
     assert 'weights_only=True' in message
     assert isinstance(info.value, TypeError)
+
+
+class _BuildsOneCycleScheduler:
+    """Pickles as a call of OneCycleParamScheduler's constructor."""
+
+    def __reduce__(self):
+        from mmengine.optim.scheduler.param_scheduler import \
+            OneCycleParamScheduler
+        return (OneCycleParamScheduler, (None, 'lr'))
+
+
+def test_checkpoint_cannot_construct_one_cycle_scheduler(tmp_path):
+    import pickle as _pickle
+
+    import torch as _torch
+
+    from mmhkd.compat import UnsafeCheckpointGlobalError as _Unsafe
+    path = tmp_path / 'constructs_scheduler.pth'
+    _torch.save({'x': _BuildsOneCycleScheduler()}, path)
+    with pytest.raises((_Unsafe, _pickle.UnpicklingError),
+                       match='OneCycleParamScheduler'):
+        _torch.load(path, weights_only=True)

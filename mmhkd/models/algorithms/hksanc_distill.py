@@ -255,7 +255,8 @@ def load_checkpoint_state(checkpoint: str,
         KeyError: When no key starts with ``prefix``.
     """
     import os.path as osp
-    if not osp.isfile(checkpoint):
+    is_url = checkpoint.startswith(('http://', 'https://'))
+    if not is_url and not osp.isfile(checkpoint):
         raise FileNotFoundError(f'Checkpoint not found: {checkpoint}')
     from mmengine.runner.checkpoint import _load_checkpoint
     loaded = _load_checkpoint(checkpoint, map_location='cpu')
