@@ -48,7 +48,8 @@ def main(argv=None) -> dict:
         args.config,
         work_dir=args.work_dir,
         cfg_options=args.cfg_options,
-        launcher=args.launcher)
+        launcher=args.launcher,
+        overwrite=True)  # testing saves no checkpoint: nothing overwritten
     cfg.load_from = args.checkpoint
     cfg.resume = False
     runner = build_runner(cfg)

@@ -33,6 +33,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='resume from this checkpoint, or from the latest checkpoint in '
         'the work dir when no path is given')
     parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='train into a work dir that already holds a run (its '
+        'checkpoints are overwritten); without it, and without --resume, '
+        'such a work dir is refused')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -58,7 +64,8 @@ def main(argv=None) -> None:
         launcher=args.launcher,
         amp=args.amp,
         auto_scale_lr=args.auto_scale_lr,
-        resume=args.resume)
+        resume=args.resume,
+        overwrite=args.overwrite)
     runner = build_runner(cfg)
     runner.train()
 

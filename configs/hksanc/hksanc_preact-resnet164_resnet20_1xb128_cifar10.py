@@ -26,7 +26,7 @@ _base_ = [
     '../_base_/models/cifar10_resnet20.py',
     '../_base_/datasets/cifar10_bs64.py',
     '../_base_/schedules/cifar_bs128_200e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/student_export.py',
     '../_base_/hksanc/hksanc_defaults.py',
 ]
 default_scope = 'mmrazor'

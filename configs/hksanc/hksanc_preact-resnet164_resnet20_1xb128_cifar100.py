@@ -29,7 +29,7 @@ _base_ = [
     '../_base_/models/cifar100_resnet20.py',
     '../_base_/datasets/cifar100_bs64.py',
     '../_base_/schedules/cifar_bs128_200e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/student_export.py',
     '../_base_/hksanc/hksanc_defaults.py',
 ]
 default_scope = 'mmrazor'

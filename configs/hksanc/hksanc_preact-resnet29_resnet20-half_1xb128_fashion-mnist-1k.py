@@ -11,7 +11,7 @@ _base_ = [
     '../_base_/models/resnet20-half_fashion-mnist.py',
     '../_base_/datasets/fashion_mnist-1k_bs128.py',
     '../_base_/schedules/fashion-mnist_60e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/student_export.py',
     '../_base_/hksanc/hksanc_defaults.py',
 ]
 default_scope = 'mmrazor'

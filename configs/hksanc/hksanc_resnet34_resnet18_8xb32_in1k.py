@@ -27,7 +27,7 @@
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
-    '../_base_/default_runtime.py',
+    '../_base_/student_export.py',
     '../_base_/hksanc/hksanc_defaults.py',
 ]
 default_scope = 'mmrazor'

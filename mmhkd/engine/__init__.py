@@ -1,4 +1,5 @@
-"""Engine parts of mmhkd: launch helpers, optimizer constructors, hooks."""
-from . import launch, optimizers
+"""Engine parts of mmhkd: launch helpers, optimizer constructors, hooks,
+model wrappers."""
+from . import hooks, launch, model_wrappers, optimizers
 
-__all__ = ['launch', 'optimizers']
+__all__ = ['hooks', 'launch', 'model_wrappers', 'optimizers']

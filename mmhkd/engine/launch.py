@@ -2,8 +2,9 @@
 
 Kept in the package (not in the scripts) so that tests can drive it.
 """
+import glob
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
 from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
 from mmengine.runner import Runner
@@ -38,13 +39,42 @@ def enable_amp(cfg: Config) -> None:
         wrapper.setdefault('loss_scale', 'dynamic')
 
 
+FINISHED_RUN_MARKERS = ('last_checkpoint', 'epoch_*.pth', 'iter_*.pth')
+
+
+def finished_run_files(work_dir: str) -> List[str]:
+    """Names of the files in ``work_dir`` that mark a run saved there."""
+    found = []
+    for pattern in FINISHED_RUN_MARKERS:
+        found += sorted(
+            osp.basename(p) for p in glob.glob(osp.join(work_dir, pattern)))
+    return found
+
+
+def check_work_dir_free(work_dir: str) -> None:
+    """Refuse to train into a work dir that holds a saved run.
+
+    Raises:
+        FileExistsError: Naming the work dir, what it holds and the options.
+    """
+    found = finished_run_files(work_dir)
+    if found:
+        shown = found[:5] + (['...'] if len(found) > 5 else [])
+        raise FileExistsError(
+            f'Work dir {work_dir} already holds a run ({", ".join(shown)}); '
+            'it would be overwritten. Pass --resume to continue it, '
+            '--work-dir with a new directory to start another run, or '
+            '--overwrite to train into it anyway.')
+
+
 def build_runner_config(config_path: str,
                         work_dir: Optional[str] = None,
                         cfg_options: Optional[dict] = None,
                         launcher: str = 'none',
                         amp: bool = False,
                         auto_scale_lr: bool = False,
-                        resume: Optional[str] = None) -> Config:
+                        resume: Optional[str] = None,
+                        overwrite: bool = False) -> Config:
     """Read ``config_path`` and apply the command-line options.
 
     Args:
@@ -57,9 +87,17 @@ def build_runner_config(config_path: str,
         auto_scale_lr (bool): Enable the config's ``auto_scale_lr``.
         resume (str, optional): 'auto' (latest checkpoint of the work dir)
             or a checkpoint path.
+        overwrite (bool): Allow a work dir that already holds a run
+            (``last_checkpoint``, ``epoch_*.pth`` or ``iter_*.pth``) without
+            ``resume``. Defaults to False: training there raises. Pass True
+            for a Runner that saves no checkpoints (testing).
 
     Returns:
         Config: Ready for :func:`build_runner`.
+
+    Raises:
+        FileExistsError: The work dir holds a run, and neither ``resume``
+            nor ``overwrite`` was given.
     """
     if not osp.isfile(config_path):
         raise FileNotFoundError(f'Config file not found: {config_path}')
@@ -87,6 +125,8 @@ def build_runner_config(config_path: str,
             raise FileNotFoundError(f'--resume checkpoint not found: {resume}')
         cfg.resume = True
         cfg.load_from = resume
+    if resume is None and not overwrite:
+        check_work_dir_free(cfg.work_dir)
     return cfg
 
 

@@ -192,3 +192,43 @@ def test_build_runner_uses_runner_type(tmp_path, monkeypatch):
     cfg = Config(dict(runner_type='MyRunner', work_dir=str(tmp_path)))
     assert build_runner(cfg) == 'custom runner'
     assert built == [cfg]
+
+
+@pytest.mark.parametrize('marker', ['last_checkpoint', 'epoch_3.pth',
+                                    'iter_500.pth'])
+def test_work_dir_with_a_run_is_refused(tmp_path, marker):
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    (work_dir / marker).write_text('x')
+    config = write(tmp_path, PLAIN)
+    with pytest.raises(FileExistsError) as err:
+        build_runner_config(config, work_dir=str(work_dir))
+    message = str(err.value)
+    assert message.startswith(f'Work dir {work_dir} already holds a run '
+                              f'({marker})')
+    for option in ('--resume', '--work-dir', '--overwrite'):
+        assert option in message
+    # explicitly allowed: resuming (auto or a path) or overwrite=True
+    assert build_runner_config(
+        config, work_dir=str(work_dir), resume='auto').resume is True
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    assert build_runner_config(
+        config, work_dir=str(work_dir), resume=str(ckpt)).resume is True
+    cfg = build_runner_config(config, work_dir=str(work_dir), overwrite=True)
+    assert cfg.work_dir == str(work_dir)
+
+
+def test_work_dir_without_a_run_is_accepted(tmp_path):
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    for name in ('student_last.pth', 'best_accuracy_top1_epoch_1.pth',
+                 'epoch_1.pth.tmp'):
+        (work_dir / name).write_text('x')
+    (work_dir / '20240101_000000').mkdir()
+    config = write(tmp_path, PLAIN)
+    assert build_runner_config(
+        config, work_dir=str(work_dir)).work_dir == str(work_dir)
+    assert build_runner_config(
+        config, work_dir=str(tmp_path / 'new')).work_dir == str(
+            tmp_path / 'new')

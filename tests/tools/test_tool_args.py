@@ -69,6 +69,7 @@ def test_train_defaults(train_tool, no_local_rank):
     assert args.work_dir is None
     assert args.amp is False and args.auto_scale_lr is False
     assert args.resume is None
+    assert args.overwrite is False
     assert args.cfg_options is None
     assert args.launcher == 'none'
 
@@ -76,9 +77,9 @@ def test_train_defaults(train_tool, no_local_rank):
 def test_train_options(train_tool, no_local_rank):
     args = train_tool.parse_args([
         'c.py', '--work-dir', 'w', '--amp', '--auto-scale-lr', '--launcher',
-        'pytorch', '--cfg-options', 'a=1', 'b.c=x', 'd=[1,2]'
+        'pytorch', '--overwrite', '--cfg-options', 'a=1', 'b.c=x', 'd=[1,2]'
     ])
-    assert args.work_dir == 'w'
+    assert args.work_dir == 'w' and args.overwrite is True
     assert args.amp is True and args.auto_scale_lr is True
     assert args.launcher == 'pytorch'
     assert args.cfg_options == {'a': 1, 'b.c': 'x', 'd': [1, 2]}

@@ -70,7 +70,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     cfg = build_runner_config(
         args.config, work_dir='/tmp/mmhkd_loss_scales',
-        cfg_options=args.cfg_options)
+        cfg_options=args.cfg_options, overwrite=True)  # saves nothing
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
     model = runner.model

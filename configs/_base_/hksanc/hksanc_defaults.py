@@ -29,6 +29,8 @@ intermediate_cfg = dict(
     stage_weights=None,  # per-stage weights; None = 1 each
     reduction='mean')  # mean over channels ('sum' = paper's norm literally)
 transform_cfg = dict(type='conv_bn')  # student channel transform
+# --- Distributed training (used only with a launcher other than 'none') --
+model_wrapper_cfg = dict(type='HKSANCDistributedDataParallel')
 
 model = dict(
     _scope_='mmrazor',

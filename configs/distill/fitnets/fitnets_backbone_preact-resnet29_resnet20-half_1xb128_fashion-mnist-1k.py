@@ -20,7 +20,7 @@ _base_ = [
     '../../_base_/models/resnet20-half_fashion-mnist.py',
     '../../_base_/datasets/fashion_mnist-1k_bs128.py',
     '../../_base_/schedules/fashion-mnist_60e.py',
-    '../../_base_/default_runtime.py',
+    '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
 teacher_ckpt = 'checkpoints/preact-resnet29_1xb128_fashion-mnist.pth'

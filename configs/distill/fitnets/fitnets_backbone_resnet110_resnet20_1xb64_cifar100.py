@@ -20,7 +20,7 @@ _base_ = [
     '../../_base_/models/cifar100_resnet20.py',
     '../../_base_/datasets/cifar100_bs64.py',
     '../../_base_/schedules/cifar100_bs64_240e.py',
-    '../../_base_/default_runtime.py',
+    '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
 # Train the teacher first with configs/vanilla/resnet110_1xb64_cifar100.py

@@ -1,5 +1,15 @@
-"""Distillation algorithms (registered in mmrazor's MODELS)."""
+"""Distillation algorithms (registered in mmrazor's MODELS) and the checks
+that turn configuration mistakes into clear errors."""
 from .attention_adaptation import AttentionAdaptation
-from .hksanc_distill import HKSANCDistill
+from .hksanc_distill import HKSANCDistill, check_num_classes
+from .recorder_sources import (RecorderSourceError, check_recorder_sources,
+                               install_recorder_source_check)
+from .teacher_checkpoint import (CheckpointMismatchError,
+                                 load_state_strictly, load_teacher_checkpoint)
 
-__all__ = ['AttentionAdaptation', 'HKSANCDistill']
+__all__ = [
+    'AttentionAdaptation', 'HKSANCDistill', 'CheckpointMismatchError',
+    'RecorderSourceError', 'check_num_classes', 'check_recorder_sources',
+    'install_recorder_source_check', 'load_state_strictly',
+    'load_teacher_checkpoint'
+]

@@ -18,6 +18,12 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
 from ..heads import LogitDiscriminator
+from .recorder_sources import install_recorder_source_check
+from .teacher_checkpoint import (load_checkpoint_state,  # noqa: F401
+                                 load_teacher_checkpoint)
+
+# clear errors for recorder sources that name no module (any distiller)
+install_recorder_source_check()
 
 OPTIM_KEYS = ('student', 'discriminator')
 
@@ -75,8 +81,19 @@ class HKSANCDistill(SingleTeacherDistill):
             for the fake-as-real term (Belagiannis et al. 2018 use 0.5).
             Only used when the loss's ``fake_as_real_weight > 0``.
             Defaults to 0.5.
+        teacher_ckpt (str, optional): The trained teacher, loaded STRICTLY
+            (mmrazor's own loading only warns about mismatched keys).
         **kwargs: ``SingleTeacherDistill`` arguments. ``calculate_student_loss``
             defaults to False here: the paper has no plain CE term.
+
+    Raises:
+        RecorderSourceError: A recorder ``source`` names no module of its
+            network (the message lists the nearest names).
+        FileNotFoundError: ``teacher_ckpt`` does not exist.
+        CheckpointMismatchError: ``teacher_ckpt`` holds another
+            architecture (missing/unexpected keys listed).
+        ValueError: Teacher, student and discriminator disagree on the
+            number of classes.
     """
 
     def __init__(self,
@@ -90,14 +107,20 @@ class HKSANCDistill(SingleTeacherDistill):
                  adversarial_warmup_iters: int = 0,
                  fake_as_real_dropout: float = 0.5,
                  calculate_student_loss: bool = False,
+                 teacher_ckpt: Optional[str] = None,
                  **kwargs) -> None:
+        # teacher_ckpt=None: mmrazor would load it non-strictly
         super().__init__(calculate_student_loss=calculate_student_loss,
+                         teacher_ckpt=None,
                          **kwargs)
+        if teacher_ckpt:
+            load_teacher_checkpoint(self.teacher, teacher_ckpt)
         if discriminator_steps < 1 or discriminator_interval < 1:
             raise ValueError('discriminator_steps and discriminator_interval '
                              'must be >= 1, got '
                              f'{discriminator_steps}, {discriminator_interval}')
         self.discriminator = MODELS.build(discriminator)
+        check_num_classes(self.student, self.teacher, self.discriminator)
         self.adversarial_loss = MODELS.build(adversarial_loss)
         self.logits_recorder = logits_recorder
         self.discriminator_steps = discriminator_steps
@@ -241,32 +264,28 @@ class HKSANCDistill(SingleTeacherDistill):
             self.discriminator.train(self.training)
 
 
+def check_num_classes(student: nn.Module, teacher: nn.Module,
+                      discriminator: nn.Module) -> None:
+    """Teacher, student (``head.num_classes``) and discriminator
+    (``num_classes``) must agree; a side without the attribute is skipped.
+
+    Raises:
+        ValueError: Naming the three numbers.
+    """
+    found = dict(
+        teacher=getattr(getattr(teacher, 'head', None), 'num_classes', None),
+        student=getattr(getattr(student, 'head', None), 'num_classes', None),
+        discriminator=getattr(discriminator, 'num_classes', None))
+    if len({v for v in found.values() if v is not None}) > 1:
+        raise ValueError(
+            'num_classes disagree: teacher head.num_classes='
+            f"{found['teacher']}, student head.num_classes="
+            f"{found['student']}, discriminator num_classes="
+            f"{found['discriminator']}; set the same number in "
+            'model.teacher.head, model.architecture.head and '
+            'model.discriminator.')
+
+
 def current_iteration() -> int:
     """The Runner's iteration (restored on resume); 0 outside a Runner."""
     return int(MessageHub.get_current_instance().get_info('iter', 0))
-
-
-def load_checkpoint_state(checkpoint: str,
-                          prefix: str) -> Dict[str, torch.Tensor]:
-    """The ``prefix``-stripped entries of a checkpoint's state dict.
-
-    Raises:
-        FileNotFoundError: Naming the path when it does not exist.
-        KeyError: When no key starts with ``prefix``.
-    """
-    import os.path as osp
-    is_url = checkpoint.startswith(('http://', 'https://'))
-    if not is_url and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'Checkpoint not found: {checkpoint}')
-    from mmengine.runner.checkpoint import _load_checkpoint
-    loaded = _load_checkpoint(checkpoint, map_location='cpu')
-    state = loaded.get('state_dict', loaded)
-    selected = {
-        k[len(prefix):]: v
-        for k, v in state.items() if k.startswith(prefix)
-    }
-    if not selected:
-        raise KeyError(f'{checkpoint} has no weights under {prefix!r}; '
-                       f'its top-level prefixes are '
-                       f'{sorted({k.split(".")[0] for k in state})}.')
-    return selected
