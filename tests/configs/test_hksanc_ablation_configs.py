@@ -91,3 +91,78 @@ def test_one_epoch_through_train_tool(config, teacher_ckpt, tmp_path,
         assert all(line['disc.loss_category'] == 0 for line in train_lines)
     if osp.basename(config).startswith('anc'):
         assert all('disc.loss_fake_as_real' in line for line in train_lines)
+
+
+HIERARCHICAL_ADAPTATION = osp.join(
+    CONFIG_ROOT, 'hksanc',
+    'hksanc-adaptation-hierarchical_preact-resnet29_1xb128_fashion-mnist.py')
+HIERARCHICAL_DISTILL = osp.join(
+    CONFIG_ROOT, 'hksanc', 'hksanc-hierarchical_preact-resnet29_'
+    'resnet20-half_1xb128_fashion-mnist-1k.py')
+
+
+def test_hierarchical_pair_queries_top_down_and_loads_its_adaptation(
+        tmp_path):
+    """Both phases use the hierarchical query; phase 3 loads phase 2's
+    estimators strictly (their query widths differ from the global form)."""
+    from mmrazor.registry import MODELS
+    adapt_cfg = Config.fromfile(HIERARCHICAL_ADAPTATION)
+    adapt_cfg.model.teacher_ckpt = None
+    distill_cfg = Config.fromfile(HIERARCHICAL_DISTILL)
+    assert distill_cfg.model.teacher_attention_ckpt.startswith(
+        'work_dirs/hksanc-adaptation-hierarchical_')
+    distill_cfg.model.teacher_ckpt = None
+    distill_cfg.model.teacher_attention_ckpt = None
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        adaptation = MODELS.build(adapt_cfg.model)
+        distill = MODELS.build(distill_cfg.model)
+    connectors = distill.distiller.connectors
+    for connector in (adaptation.connector, connectors['teacher_attention'],
+                      connectors['student_attention']):
+        assert connector.query == 'hierarchical'
+        # stage i is queried by stage i+1's descriptor, the deepest by g
+        widths = [e.query_proj.in_features for e in connector.estimators]
+        assert widths == [128, 256, 128]
+    path = str(tmp_path / 'adaptation.pth')
+    torch.save({'state_dict': adaptation.state_dict(), 'meta': {}}, path)
+    distill.load_teacher_attention(path)
+    for key, value in adaptation.connector.state_dict().items():
+        assert torch.equal(value,
+                           connectors['teacher_attention'].state_dict()[key])
+
+
+def test_hierarchical_pair_trains_through_train_tool(teacher_ckpt, tmp_path,
+                                                     fashion_mnist_root):
+    """Phase 2 then phase 3 with the hierarchical query, one tiny epoch
+    each, the distillation loading the adaptation run's checkpoint."""
+    spec = importlib.util.spec_from_file_location(
+        'mmhkd_tools_train_hierarchical', osp.join(REPO_ROOT, 'tools',
+                                                   'train.py'))
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    options = tiny_run_options('fashion-mnist')
+    options.update({'model.teacher_ckpt': teacher_ckpt,
+                    'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1})
+    adapt_dir, distill_dir = str(tmp_path / 'adapt'), str(tmp_path / 'kd')
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        tool.main([HIERARCHICAL_ADAPTATION, '--work-dir', adapt_dir,
+                   '--cfg-options'] +
+                  [f'{k}={v}' for k, v in options.items()])
+        options['model.teacher_attention_ckpt'] = osp.join(
+            adapt_dir, 'epoch_1.pth')
+        tool.main([HIERARCHICAL_DISTILL, '--work-dir', distill_dir,
+                   '--cfg-options'] +
+                  [f'{k}={v}' for k, v in options.items()])
+    finally:
+        torch.set_num_threads(threads)
+    adapted = torch.load(osp.join(adapt_dir, 'epoch_1.pth'),
+                         weights_only=True)['state_dict']
+    distilled = torch.load(osp.join(distill_dir, 'epoch_1.pth'),
+                           weights_only=True)['state_dict']
+    prefix = 'distiller.connectors.teacher_attention.'
+    for key, value in adapted.items():
+        if key.startswith('connector.'):
+            assert torch.equal(value,
+                               distilled[prefix + key[len('connector.'):]])
