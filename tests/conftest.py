@@ -111,3 +111,17 @@ def tiny_run_options(dataset: str,
             options[f'{loader}.dataset.data_root'] = data_root
             options[f'{loader}.dataset.verify_md5'] = False
     return options
+
+
+def load_tool(name: str):
+    """A fresh module of ``tools/<name>.py`` (the tools are not a package).
+
+    Each call executes the file again, so a test may monkeypatch the
+    returned module without affecting other tests.
+    """
+    import importlib.util
+    path = osp.join(REPO_ROOT, 'tools', f'{name}.py')
+    spec = importlib.util.spec_from_file_location(f'mmhkd_tool_{name}', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

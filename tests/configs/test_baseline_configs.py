@@ -12,7 +12,6 @@ and finite, and the teacher (weights and BN statistics) did not change while
 the student did.
 """
 import glob
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -23,7 +22,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 DISTILL_METHODS = ('kd', 'dkd', 'at', 'fitnets')
 # CIFAR configs train on the first few synthetic images only: two iterations
@@ -77,11 +76,7 @@ def fast_runs(monkeypatch):
 @pytest.fixture(scope='module')
 def train_module():
     """``tools/train.py`` loaded from its path (it is not a package)."""
-    path = osp.join(REPO_ROOT, 'tools', 'train.py')
-    spec = importlib.util.spec_from_file_location('mmhkd_tools_train', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train')
 
 
 class WeightWatcher(Hook):

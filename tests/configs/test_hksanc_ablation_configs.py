@@ -2,7 +2,6 @@
 reaches the built model, and each trains one tiny epoch through
 ``tools/train.py`` on the real Fashion-MNIST."""
 import glob
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -12,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 ABLATIONS = sorted(glob.glob(osp.join(CONFIG_ROOT, 'hksanc', 'ablations',
                                       '*.py')))
@@ -60,11 +59,7 @@ def teacher_ckpt(tmp_path_factory):
 @pytest.mark.parametrize('config', ABLATIONS, ids=osp.basename)
 def test_one_epoch_through_train_tool(config, teacher_ckpt, tmp_path,
                                       fashion_mnist_root):
-    spec = importlib.util.spec_from_file_location(
-        'mmhkd_tools_train_ablation', osp.join(REPO_ROOT, 'tools',
-                                               'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('train')
     options = tiny_run_options('fashion-mnist')
     options.update({'model.teacher_ckpt': teacher_ckpt,
                     'model.teacher_attention_ckpt': None,
@@ -135,11 +130,7 @@ def test_hierarchical_pair_trains_through_train_tool(teacher_ckpt, tmp_path,
                                                      fashion_mnist_root):
     """Phase 2 then phase 3 with the hierarchical query, one tiny epoch
     each, the distillation loading the adaptation run's checkpoint."""
-    spec = importlib.util.spec_from_file_location(
-        'mmhkd_tools_train_hierarchical', osp.join(REPO_ROOT, 'tools',
-                                                   'train.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('train')
     options = tiny_run_options('fashion-mnist')
     options.update({'model.teacher_ckpt': teacher_ckpt,
                     'train_cfg.max_epochs': 1, 'train_cfg.val_interval': 1})

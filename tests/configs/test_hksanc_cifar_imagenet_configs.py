@@ -23,7 +23,6 @@ A second test checks, without training, that each distillation config's
 whose connector loads strictly into the distillation's teacher connector.
 """
 import glob
-import importlib.util
 import json
 import math
 import os
@@ -37,7 +36,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 CIFAR_TRAIN_IMAGES = 8  # two iterations of batch 4
 IMAGENET_CLASSES = 2
@@ -83,11 +82,7 @@ def fast_runs(monkeypatch):
 @pytest.fixture(scope='module')
 def train_module():
     """``tools/train.py`` loaded from its path (it is not a package)."""
-    path = osp.join(REPO_ROOT, 'tools', 'train.py')
-    spec = importlib.util.spec_from_file_location('mmhkd_tools_train', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train')
 
 
 @pytest.fixture(scope='module')

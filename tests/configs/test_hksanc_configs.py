@@ -16,7 +16,6 @@ checkpoint's states of both optimizers and of the student's scheduler.
 """
 import copy
 import glob
-import importlib.util
 import json
 import math
 import os.path as osp
@@ -27,7 +26,7 @@ import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 ADAPTATION = osp.join(CONFIG_ROOT, 'hksanc',
                       'hksanc-adaptation_preact-resnet29_1xb128_'
@@ -56,12 +55,7 @@ def one_thread():
 @pytest.fixture(scope='module')
 def train_module():
     """``tools/train.py`` loaded from its path (it is not a package)."""
-    path = osp.join(REPO_ROOT, 'tools', 'train.py')
-    spec = importlib.util.spec_from_file_location('mmhkd_tools_train_hksanc',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train')
 
 
 def clone_state(module) -> Dict[str, torch.Tensor]:

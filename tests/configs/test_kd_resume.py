@@ -7,7 +7,6 @@ the run is killed by an exception right after epoch 1's checkpoint, then
 Every ``torch.load`` of the resumed run is recorded and must be a
 weights-only load.
 """
-import importlib.util
 import os.path as osp
 
 import pytest
@@ -16,7 +15,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 KD = osp.join(CONFIG_ROOT, 'distill', 'kd',
               'kd_logits_preact-resnet29_resnet20-half_1xb128_'
@@ -38,12 +37,7 @@ class KillAfterFirstEpoch(Hook):
 
 
 def load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mmhkd_tools_train_kd_resume', osp.join(REPO_ROOT, 'tools',
-                                                'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train')
 
 
 def test_kd_run_resumes_from_last_checkpoint_weights_only(

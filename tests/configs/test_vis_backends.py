@@ -5,7 +5,6 @@ Built under both default scopes mmhkd's configs use: 'mmrazor'
 (distillation) and 'mmpretrain' (vanilla training).
 """
 import glob
-import importlib.util
 import os.path as osp
 import re
 
@@ -13,7 +12,7 @@ import pytest
 import torch
 from mmengine.registry import VISUALIZERS, DefaultScope
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 RUNTIME = osp.join(CONFIG_ROOT, '_base_', 'default_runtime.py')
 DISTILL = osp.join(CONFIG_ROOT, 'hksanc',
@@ -25,11 +24,7 @@ VANILLA = osp.join(CONFIG_ROOT, 'vanilla',
 
 @pytest.fixture(scope='module')
 def train_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'train.py')
-    spec = importlib.util.spec_from_file_location('mmhkd_train_vis', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train')
 
 
 def documented_option() -> str:

@@ -27,7 +27,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options
 
 DISTILL = osp.join(CONFIG_ROOT, 'hksanc',
                    'hksanc_preact-resnet29_resnet20-half_1xb128_'
@@ -63,13 +63,7 @@ def one_thread_and_determinism():
 
 @pytest.fixture(scope='module')
 def train_module():
-    import importlib.util
-    path = osp.join(REPO_ROOT, 'tools', 'train.py')
-    spec = importlib.util.spec_from_file_location('mmhkd_tools_train_resume',
-                                                  path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool('train')
 
 
 @pytest.fixture(scope='module')

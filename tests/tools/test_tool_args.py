@@ -1,19 +1,9 @@
 """Argument parsing of tools/train.py and tools/test.py."""
-import importlib.util
 import os
-import os.path as osp
 
 import pytest
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def load_tool(name):
-    path = osp.join(REPO_ROOT, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmhkd_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from conftest import load_tool
 
 
 @pytest.fixture(scope='module')
