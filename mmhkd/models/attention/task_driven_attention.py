@@ -129,7 +129,10 @@ class TaskDrivenAttention(BaseModule):
         scores = self.score(self.activation(fused)).flatten(2)  # N, 1, HW
         attention = torch.softmax(scores, dim=-1)
         source = fused if self.pool_source == 'fused' else features
-        descriptor = (attention * source.flatten(2)).sum(dim=-1)  # N, C
+        # sum_HW(M * X) as one batched matrix product, (N,C,HW) @ (N,HW,1):
+        # no (N, C, HW) product tensor is materialised (nor kept for backward)
+        descriptor = torch.bmm(source.flatten(2),
+                               attention.transpose(1, 2)).squeeze(-1)  # N, C
         if self.pooling == 'mean':
             descriptor = descriptor / (h * w)
         return descriptor, attention.view(n, 1, h, w)

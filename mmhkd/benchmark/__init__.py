@@ -1,0 +1,1 @@
+"""The Fashion-MNIST benchmark of BENCHMARK.md: suite, costs, report."""

@@ -1,0 +1,99 @@
+"""The HKSANC iteration written in plain PyTorch, for cost comparison.
+
+Same modules as a built :class:`~mmhkd.models.HKSANCDistill` (student,
+teacher, their attention connectors, the discriminator, the three losses),
+called directly: no Runner, no recorders, no OptimWrapper, no loss parsing.
+BENCHMARK.md asks for it to show what the framework itself costs per step.
+The order of work is the algorithm's (Li et al., AAAI 2020, Sec. "Training"):
+teacher forward (no grad), student forward, one D step on teacher logits
+against detached student logits, one student step on
+``L_b + L_is + L_adv``.
+"""
+import copy
+from typing import Callable, Sequence
+
+import torch
+from mmengine.optim import OptimWrapperDict
+
+
+def _torch_optimizer_like(wrapper, params: Sequence[torch.nn.Parameter]
+                          ) -> torch.optim.Optimizer:
+    """A fresh torch optimizer of the same class and settings as the
+    wrapper's, over ``params``."""
+    optimizer = wrapper.optimizer
+    defaults = {k: v for k, v in optimizer.defaults.items()
+                if k not in ('differentiable', 'foreach', 'fused',
+                             'capturable', 'maximize')}
+    return type(optimizer)(list(params), **defaults)
+
+
+def plain_hksanc_step(algorithm: torch.nn.Module,
+                      optim_wrapper: OptimWrapperDict,
+                      batch: dict) -> Callable[[], None]:
+    """Build a closure running one plain-PyTorch HKSANC iteration.
+
+    Args:
+        algorithm: A built ``HKSANCDistill``; it is deep-copied, so timing
+            the closure never changes the original.
+        optim_wrapper: Its ``student``/``discriminator`` wrappers: the plain
+            loop uses torch optimizers of the same classes and settings over
+            the same parameters.
+        batch: One collated training batch (``inputs``, ``data_samples``).
+
+    Returns:
+        A callable doing one iteration.
+    """
+    model = copy.deepcopy(algorithm)
+    student, teacher = model.architecture, model.teacher
+    connectors = model.distiller.connectors
+    student_connector = connectors['student_attention']
+    teacher_connector = connectors['teacher_attention']
+    losses = model.distiller.distill_losses
+    loss_backbone, loss_is = losses['loss_backbone'], losses['loss_is']
+    adversarial = model.adversarial_loss
+    discriminator = model.discriminator
+    pre = model.data_preprocessor
+    mean, std = pre.mean, pre.std
+
+    student_params = [p for p in list(student.parameters()) +
+                      list(student_connector.parameters()) if p.requires_grad]
+    student_opt = _torch_optimizer_like(optim_wrapper['student'],
+                                        student_params)
+    disc_opt = _torch_optimizer_like(optim_wrapper['discriminator'],
+                                     discriminator.parameters())
+    raw = torch.stack(batch['inputs']).float()
+    labels = torch.cat([s.gt_label.view(-1) for s in batch['data_samples']])
+    model.train()
+    teacher.eval()
+    teacher_connector.eval()
+
+    def step() -> None:
+        x = (raw - mean) / std
+        with torch.no_grad():
+            t_feats = teacher.neck(teacher.backbone(x))
+            t_logits = teacher.head.fc(t_feats[-1])
+            t_desc = teacher_connector(t_feats)
+        s_feats = student.neck(student.backbone(x))
+        s_logits = student.head.fc(s_feats[-1])
+        s_desc = student_connector(s_feats)
+
+        num = t_logits.shape[0]
+        discriminator.train()
+        scores = discriminator(torch.cat([t_logits, s_logits.detach()]))
+        terms = adversarial.discriminator_loss(
+            scores[:num], scores[num:], labels,
+            discriminator.weight_matrices())
+        disc_opt.zero_grad()
+        sum(terms.values()).backward()
+        disc_opt.step()
+
+        discriminator.eval()
+        discriminator.requires_grad_(False)
+        loss = (loss_backbone(s_logits, t_logits) + loss_is(s_desc, t_desc) +
+                adversarial(discriminator(s_logits), labels))
+        discriminator.requires_grad_(True)
+        student_opt.zero_grad()
+        loss.backward()
+        student_opt.step()
+
+    return step

@@ -1,0 +1,181 @@
+"""Cost of one training step per benchmark method (BENCHMARK.md, "Cost").
+
+Every method's model and optimizer wrapper(s) are built from its config as
+``tools/train.py`` builds them; all are timed in ONE process on the SAME batch
+(the first batch of the config's seeded dataloader), after warm-up, in
+interleaved rounds (so drift of a shared machine hits all alike), and the
+median of the steps is reported. A plain-PyTorch loop of the HKSANC step
+(same modules, no Runner) shows the framework's own overhead. Peak memory is
+measured per method in a fresh subprocess (RSS sampled during the steps).
+
+Example:
+    python tools/benchmark/measure_step_cost.py \
+        --out docs/results/benchmark/cost.json
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import tempfile
+from typing import Dict, List
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO_ROOT)
+
+import torch  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+
+import mmhkd  # noqa: E402,F401
+from mmhkd.benchmark.memory import PeakResidentSampler  # noqa: E402
+from mmhkd.engine.hooks import to_channels_last  # noqa: E402
+from mmhkd.benchmark.methods import METHODS, method_by_name  # noqa: E402
+from mmhkd.benchmark.plain_hksanc_step import plain_hksanc_step  # noqa
+from mmhkd.benchmark.step_cost import (StepTimer, added_parameters,  # noqa
+                                       build_runner_for_cost, first_batch,
+                                       runner_step)
+
+PLAIN = 'hksanc-plain-pytorch'
+MIB = 1024.0 ** 2
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--methods', nargs='+',
+                        default=[m.name for m in METHODS],
+                        help='methods to measure (default: all)')
+    parser.add_argument('--steps', type=int, default=24,
+                        help='timed steps per method (median of these)')
+    parser.add_argument('--warmup', type=int, default=4,
+                        help='untimed steps per method first')
+    parser.add_argument('--rounds', type=int, default=4,
+                        help='interleaved rounds the timed steps are split in')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch intra-op threads (default 1)')
+    parser.add_argument('--memory-format', default='channels_last',
+                        choices=['channels_last', 'contiguous'],
+                        help='layout of the models (the configs\' '
+                        'ChannelsLastHook uses channels_last)')
+    parser.add_argument('--no-memory', action='store_true',
+                        help='skip the per-method memory subprocesses')
+    parser.add_argument('--out', help='write the results (JSON) here')
+    parser.add_argument('--memory-of', help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.steps < 1 or args.rounds < 1 or args.steps % args.rounds:
+        parser.error('--steps must be a positive multiple of --rounds')
+    for name in args.methods + ([args.memory_of] if args.memory_of else []):
+        if name != PLAIN:
+            try:
+                method_by_name(name)
+            except KeyError as err:
+                parser.error(str(err.args[0]))
+    return args
+
+
+def build_timers(names: List[str], work_dir: str, memory_format: str):
+    """Step closures and parameter counts, method by method."""
+    timers, params = [], {}
+    for name in names:
+        method = method_by_name(name)
+        cfg = Config.fromfile(osp.join(REPO_ROOT, method.config))
+        runner = build_runner_for_cost(cfg, osp.join(work_dir, name))
+        if memory_format == 'channels_last':
+            to_channels_last(runner.model)
+        batch = first_batch(runner, cfg)
+        timers.append(StepTimer(name, runner_step(runner, cfg, batch)))
+        params[name] = added_parameters(runner.model)
+        if name == 'hksanc':
+            wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
+            timers.append(
+                StepTimer(PLAIN,
+                          plain_hksanc_step(runner.model, wrapper, batch)))
+            params[PLAIN] = dict(params[name])
+    return timers, params
+
+
+def memory_of(name: str, steps: int, warmup: int,
+              memory_format: str) -> Dict[str, float]:
+    """Peak RSS during ``steps`` steps of one method (run in this process)."""
+    with tempfile.TemporaryDirectory() as work_dir:
+        timers, _ = build_timers(['hksanc' if name == PLAIN else name],
+                                 work_dir, memory_format)
+        timer = {t.name: t for t in timers}[name]
+        timer.run(warmup, record=False)
+        with PeakResidentSampler() as sampler:
+            timer.run(steps, record=False)
+    return dict(peak_rss_mib=sampler.peak / MIB,
+                step_memory_mib=sampler.increase / MIB)
+
+
+def measure_memory(names: List[str], args) -> Dict[str, Dict[str, float]]:
+    """One fresh subprocess per method, so earlier peaks do not count."""
+    results = {}
+    for name in names:
+        cmd = [sys.executable, osp.abspath(__file__), '--memory-of', name,
+               '--steps', str(min(args.steps, 8)), '--warmup', '2',
+               '--rounds', '1', '--threads', str(args.threads),
+               '--memory-format', args.memory_format]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                             cwd=REPO_ROOT)
+        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    return results
+
+
+def with_ratios(rows: Dict[str, dict], reference: str = 'kd') -> None:
+    """Add ``*_vs_kd`` ratios in place (when KD was measured)."""
+    if reference not in rows:
+        return
+    ref = rows[reference]
+    for row in rows.values():
+        for key in ('ms_per_step', 'peak_rss_mib', 'step_memory_mib',
+                    'added_trainable'):
+            if key in row and key in ref and ref[key]:
+                row[f'{key}_vs_kd'] = row[key] / ref[key]
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    torch.set_num_threads(args.threads)
+    if args.memory_of:
+        print(json.dumps(memory_of(args.memory_of, args.steps, args.warmup,
+                                   args.memory_format)))
+        return
+    with tempfile.TemporaryDirectory() as work_dir:
+        timers, params = build_timers(args.methods, work_dir,
+                                      args.memory_format)
+        for timer in timers:
+            timer.run(args.warmup, record=False)
+        per_round = args.steps // args.rounds
+        for _ in range(args.rounds):
+            for timer in timers:
+                timer.run(per_round)
+    vanilla_student = params.get('vanilla', {}).get('student')
+    rows = {}
+    for timer in timers:
+        row = dict(ms_per_step=timer.median_ms(), steps=len(timer.seconds),
+                   **params[timer.name])
+        if vanilla_student is not None:
+            row['added_to_deployed'] = row['student'] - vanilla_student
+        rows[timer.name] = row
+    if not args.no_memory:
+        for name, mem in measure_memory(list(rows), args).items():
+            rows[name].update(mem)
+    if PLAIN in rows and 'hksanc' in rows:
+        rows['hksanc']['ms_vs_plain_pytorch'] = (
+            rows['hksanc']['ms_per_step'] / rows[PLAIN]['ms_per_step'])
+    with_ratios(rows)
+    result = dict(batch_size=128, threads=args.threads,
+                  memory_format=args.memory_format,
+                  warmup=args.warmup, steps=args.steps, rounds=args.rounds,
+                  torch=torch.__version__, methods=rows)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
+        with open(args.out, 'w') as f:
+            f.write(text + '\n')
+
+
+if __name__ == '__main__':
+    main()
