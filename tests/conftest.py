@@ -121,7 +121,8 @@ def load_tool(name: str):
     """
     import importlib.util
     path = osp.join(REPO_ROOT, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmhkd_tool_{name}', path)
+    module_name = 'mmhkd_tool_' + name.replace('/', '_')
+    spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -41,8 +41,14 @@ def plain_hksanc_step(algorithm: torch.nn.Module,
         batch: One collated training batch (``inputs``, ``data_samples``).
 
     Returns:
-        A callable doing one iteration.
+        A callable doing one iteration; its ``model`` attribute is the copy
+        it trains.
     """
+    # recorded outputs of an earlier step are graph tensors: not copyable
+    for manager in (algorithm.distiller.student_recorders,
+                    algorithm.distiller.teacher_recorders):
+        for recorder in manager.recorders.values():
+            recorder.reset_data_buffer()
     model = copy.deepcopy(algorithm)
     student, teacher = model.architecture, model.teacher
     connectors = model.distiller.connectors
@@ -96,4 +102,5 @@ def plain_hksanc_step(algorithm: torch.nn.Module,
         loss.backward()
         student_opt.step()
 
+    step.model = model  # type: ignore[attr-defined]
     return step

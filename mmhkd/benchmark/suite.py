@@ -80,6 +80,11 @@ def git_commit(repo_root: str) -> Optional[str]:
         return None
 
 
+def has_checkpoint(work_dir: str) -> bool:
+    """Whether an interrupted run left a checkpoint to resume from."""
+    return bool(glob.glob(osp.join(work_dir, 'epoch_*.pth')))
+
+
 def adaptation_checkpoint(work_dir: str) -> str:
     """Where the teacher-attention phase (1 epoch) leaves its weights."""
     return osp.join(work_dir, 'epoch_1.pth')
@@ -177,8 +182,7 @@ class Suite:
 
     def _start(self, run: Run) -> subprocess.Popen:
         work_dir = osp.join(self.repo_root, run.work_dir)
-        resume = osp.isdir(work_dir) and bool(
-            glob.glob(osp.join(work_dir, 'epoch_*.pth')))
+        resume = has_checkpoint(work_dir)
         if osp.isdir(work_dir) and not resume:
             # died before its first checkpoint: nothing to keep
             shutil.rmtree(work_dir)

@@ -1,0 +1,41 @@
+"""The benchmark's method table matches BENCHMARK.md and the repository."""
+import os.path as osp
+
+import pytest
+
+from conftest import REPO_ROOT
+from mmhkd.benchmark.methods import METHODS, method_by_name
+
+REQUIRED = {'vanilla', 'kd', 'dkd', 'at', 'fitnets', 'anc', 'hksanc',
+            'hksanc-hierarchical', 'hksanc-no-is', 'hksanc-no-adv',
+            'hksanc-no-category'}
+
+
+def test_every_protocol_method_is_there_once():
+    names = [m.name for m in METHODS]
+    assert sorted(names) == sorted(REQUIRED)
+
+
+def test_seed_counts_meet_benchmark_minimums():
+    for method in METHODS:
+        least = 3 if method.name in ('vanilla', 'kd', 'dkd', 'hksanc') else 2
+        assert method.num_seeds >= least, method.name
+
+
+def test_configs_and_adaptation_phases_exist():
+    for method in METHODS:
+        assert osp.isfile(osp.join(REPO_ROOT, method.config)), method.config
+        if method.adaptation:
+            assert osp.isfile(osp.join(REPO_ROOT, method.adaptation))
+    hksanc_family = {m.name for m in METHODS if m.adaptation}
+    assert hksanc_family == {'anc', 'hksanc', 'hksanc-hierarchical',
+                             'hksanc-no-is', 'hksanc-no-adv',
+                             'hksanc-no-category'}
+    assert 'hierarchical' in method_by_name('hksanc-hierarchical').adaptation
+    assert 'hierarchical' not in method_by_name('hksanc').adaptation
+
+
+def test_unknown_method_names_the_known_ones():
+    with pytest.raises(KeyError, match=r"unknown method 'crd'; known: "
+                       r"\['vanilla', 'kd'"):
+        method_by_name('crd')
