@@ -95,7 +95,8 @@ def plan_runs(methods: Sequence[Method] = METHODS,
               num_seeds: Optional[int] = None,
               quick: bool = False,
               extra_options: Sequence[str] = (),
-              name_suffix: str = '') -> List[Run]:
+              name_suffix: str = '',
+              adaptation_root: Optional[str] = None) -> List[Run]:
     """The runs of the suite, seed-major (every method's seed 0 first).
 
     Args:
@@ -106,6 +107,8 @@ def plan_runs(methods: Sequence[Method] = METHODS,
         extra_options: More ``--cfg-options`` for every method run (e.g. the
             validation split of the tuning stage).
         name_suffix: Appended to run names (tuning trials).
+        adaptation_root: Parent of the teacher-attention phases' work dirs
+            (default ``work_root``); tuning shares the benchmark's.
     """
     quick_opts = list(QUICK_OPTIONS) if quick else []
     adaptations: Dict[str, Run] = {}
@@ -117,7 +120,7 @@ def plan_runs(methods: Sequence[Method] = METHODS,
             adaptations[method.adaptation] = Run(
                 name=tag, config=method.adaptation,
                 options=list(QUICK_ADAPTATION_OPTIONS) if quick else [],
-                work_dir=osp.join(work_root, tag))
+                work_dir=osp.join(adaptation_root or work_root, tag))
     runs: List[Run] = list(adaptations.values())
     most = max((num_seeds or m.num_seeds) for m in methods)
     for seed in range(most):

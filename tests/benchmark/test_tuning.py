@@ -1,0 +1,67 @@
+"""Tuning trials: validation split only, equal budgets, shared phases."""
+import os.path as osp
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO_ROOT
+from mmhkd.benchmark.methods import method_by_name
+from mmhkd.benchmark.suite import VALIDATION_OPTIONS
+from mmhkd.benchmark.tuning import (DKD_TRIALS, HKSANC_TRIALS, KD_TRIALS,
+                                    Trial, plan_tuning, trial_of,
+                                    tuning_table)
+
+
+def test_equal_budgets_and_unique_names():
+    assert len(HKSANC_TRIALS) == len(KD_TRIALS) == len(DKD_TRIALS) == 8
+    for trials in (HKSANC_TRIALS, KD_TRIALS, DKD_TRIALS):
+        assert len({t.name for t in trials}) == len(trials)
+
+
+def test_every_trial_runs_on_the_validation_split():
+    runs = plan_tuning(HKSANC_TRIALS + KD_TRIALS, work_root='t')
+    phases = [r for r in runs if r.method is None]
+    trials = [r for r in runs if r.method is not None]
+    assert len(trials) == 16
+    assert {p.work_dir for p in phases} == {
+        'work_dirs/benchmark/adaptation-global',
+        'work_dirs/benchmark/adaptation-hierarchical'}
+    for run in trials:
+        assert set(VALIDATION_OPTIONS) <= set(run.options)
+        assert run.seed == 0 and run.work_dir.startswith('t/')
+        assert trial_of(run.name, HKSANC_TRIALS + KD_TRIALS).method == \
+            run.method
+
+
+def test_validation_split_is_disjoint_from_labelled_training_images(
+        fashion_mnist_root):
+    from mmpretrain.registry import DATASETS
+    cfg = Config.fromfile(osp.join(REPO_ROOT,
+                                   method_by_name('kd').config))
+    options = dict(item.split('=') for item in VALIDATION_OPTIONS)
+    cfg.merge_from_dict({k: (int(v) if v.isdigit() else v)
+                         for k, v in options.items()})
+    train = DATASETS.build(cfg.train_dataloader.dataset)
+    val = DATASETS.build(cfg.val_dataloader.dataset)
+    assert len(train) == 1000 and len(val) == 5000
+    assert val.split == 'train'  # never the test images
+    train_images = {train.get_data_info(i)['img'].tobytes()
+                    for i in range(len(train))}
+    val_images = {val.get_data_info(i)['img'].tobytes()
+                  for i in range(len(val))}
+    assert not train_images & val_images
+    labels = np.array([val.get_data_info(i)['gt_label']
+                       for i in range(len(val))])
+    assert np.bincount(labels).tolist() == [500] * 10
+
+
+def test_table_marks_missing_trials():
+    trials = (Trial('defaults', 'hksanc'),
+              Trial('mu-1e-4', 'hksanc', ('a.b=1', )))
+    records = [dict(name='hksanc--defaults__seed0', top1=88.125)]
+    lines = tuning_table(records, trials).splitlines()
+    assert lines[2] == '| defaults | hksanc | defaults | 88.12 |'
+    assert lines[3] == '| mu-1e-4 | hksanc | `a.b=1` | not run |'
+    with pytest.raises(KeyError, match='not a run of these trials'):
+        trial_of('kd--x__seed0', trials)
