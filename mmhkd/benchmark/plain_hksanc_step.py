@@ -10,10 +10,18 @@ against detached student logits, one student step on
 ``L_b + L_is + L_adv``.
 """
 import copy
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Sequence
 
 import torch
 from mmengine.optim import OptimWrapperDict
+
+from .step_profile import PartTimer
+
+
+@contextmanager
+def _untimed(name: str) -> Iterator[None]:
+    yield
 
 
 def _torch_optimizer_like(wrapper, params: Sequence[torch.nn.Parameter]
@@ -41,8 +49,8 @@ def plain_hksanc_step(algorithm: torch.nn.Module,
         batch: One collated training batch (``inputs``, ``data_samples``).
 
     Returns:
-        A callable doing one iteration; its ``model`` attribute is the copy
-        it trains.
+        A callable doing one iteration (pass a :class:`PartTimer` to time
+        its parts); its ``model`` attribute is the copy it trains.
     """
     # recorded outputs of an earlier step are graph tensors: not copyable
     for manager in (algorithm.distiller.student_recorders,
@@ -73,34 +81,43 @@ def plain_hksanc_step(algorithm: torch.nn.Module,
     teacher.eval()
     teacher_connector.eval()
 
-    def step() -> None:
+    def step(timer: Optional[PartTimer] = None) -> None:
+        part = timer.part if timer is not None else _untimed
         x = (raw - mean) / std
         with torch.no_grad():
-            t_feats = teacher.neck(teacher.backbone(x))
-            t_logits = teacher.head.fc(t_feats[-1])
-            t_desc = teacher_connector(t_feats)
-        s_feats = student.neck(student.backbone(x))
-        s_logits = student.head.fc(s_feats[-1])
-        s_desc = student_connector(s_feats)
+            with part('teacher forward'):
+                t_feats = teacher.neck(teacher.backbone(x))
+                t_logits = teacher.head.fc(t_feats[-1])
+            with part('teacher estimators'):
+                t_desc = teacher_connector(t_feats)
+        with part('student forward'):
+            s_feats = student.neck(student.backbone(x))
+            s_logits = student.head.fc(s_feats[-1])
+        with part('student transforms + estimators'):
+            s_desc = student_connector(s_feats)
 
-        num = t_logits.shape[0]
-        discriminator.train()
-        scores = discriminator(torch.cat([t_logits, s_logits.detach()]))
-        terms = adversarial.discriminator_loss(
-            scores[:num], scores[num:], labels,
-            discriminator.weight_matrices())
-        disc_opt.zero_grad()
-        sum(terms.values()).backward()
-        disc_opt.step()
+        with part('discriminator step'):
+            num = t_logits.shape[0]
+            discriminator.train()
+            scores = discriminator(torch.cat([t_logits, s_logits.detach()]))
+            terms = adversarial.discriminator_loss(
+                scores[:num], scores[num:], labels,
+                discriminator.weight_matrices())
+            disc_opt.zero_grad()
+            sum(terms.values()).backward()
+            disc_opt.step()
 
-        discriminator.eval()
-        discriminator.requires_grad_(False)
-        loss = (loss_backbone(s_logits, t_logits) + loss_is(s_desc, t_desc) +
-                adversarial(discriminator(s_logits), labels))
-        discriminator.requires_grad_(True)
-        student_opt.zero_grad()
-        loss.backward()
-        student_opt.step()
+        with part('student losses'):
+            discriminator.eval()
+            discriminator.requires_grad_(False)
+            loss = (loss_backbone(s_logits, t_logits) +
+                    loss_is(s_desc, t_desc) +
+                    adversarial(discriminator(s_logits), labels))
+            discriminator.requires_grad_(True)
+        with part('student backward + update'):
+            student_opt.zero_grad()
+            loss.backward()
+            student_opt.step()
 
     step.model = model  # type: ignore[attr-defined]
     return step

@@ -59,3 +59,16 @@ def test_plain_step_leaves_the_original_alone(built):
     plain_hksanc_step(algorithm, wrapper, batch)()
     for key, value in algorithm.state_dict().items():
         assert torch.equal(value, before[key]), key
+
+
+def test_profile_parts_cover_the_step(built):
+    from mmhkd.benchmark.step_profile import profile_parts
+    runner, cfg, batch = built
+    wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
+    parts = profile_parts(plain_hksanc_step(runner.model, wrapper, batch),
+                          steps=2, warmup=1)
+    assert list(parts) == [
+        'teacher forward', 'teacher estimators', 'student forward',
+        'student transforms + estimators', 'discriminator step',
+        'student losses', 'student backward + update']
+    assert all(ms > 0 for ms in parts.values())

@@ -32,6 +32,7 @@ from mmhkd.benchmark.memory import PeakResidentSampler  # noqa: E402
 from mmhkd.engine.hooks import to_channels_last  # noqa: E402
 from mmhkd.benchmark.methods import METHODS, method_by_name  # noqa: E402
 from mmhkd.benchmark.plain_hksanc_step import plain_hksanc_step  # noqa
+from mmhkd.benchmark.step_profile import profile_parts  # noqa: E402
 from mmhkd.benchmark.step_cost import (StepTimer, added_parameters,  # noqa
                                        build_runner_for_cost, first_batch,
                                        runner_step)
@@ -57,6 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         choices=['channels_last', 'contiguous'],
                         help='layout of the models (the configs\' '
                         'ChannelsLastHook uses channels_last)')
+    parser.add_argument('--profile-steps', type=int, default=8,
+                        help='steps of the part-by-part profile of the '
+                        'plain HKSANC step (0: none)')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the per-method memory subprocesses')
     parser.add_argument('--out', help='write the results (JSON) here')
@@ -150,6 +154,10 @@ def main(argv=None) -> None:
         for _ in range(args.rounds):
             for timer in timers:
                 timer.run(per_round)
+        parts = None
+        plain = [t for t in timers if t.name == PLAIN]
+        if plain and args.profile_steps > 0:
+            parts = profile_parts(plain[0].step, args.profile_steps, warmup=1)
     vanilla_student = params.get('vanilla', {}).get('student')
     rows = {}
     for timer in timers:
@@ -168,7 +176,8 @@ def main(argv=None) -> None:
     result = dict(batch_size=128, threads=args.threads,
                   memory_format=args.memory_format,
                   warmup=args.warmup, steps=args.steps, rounds=args.rounds,
-                  torch=torch.__version__, methods=rows)
+                  torch=torch.__version__, methods=rows,
+                  hksanc_step_parts_ms=parts)
     text = json.dumps(result, indent=2)
     print(text)
     if args.out:
