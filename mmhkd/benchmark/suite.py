@@ -14,8 +14,10 @@ import json
 import os
 import os.path as osp
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
@@ -78,6 +80,10 @@ def git_commit(repo_root: str) -> Optional[str]:
                               check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f'stopped by signal {signum}')
 
 
 def has_checkpoint(work_dir: str) -> bool:
@@ -246,7 +252,21 @@ class Suite:
         return record
 
     def run(self, poll_s: float = 2.0) -> None:
-        """Run every pending run; raise on the first failure."""
+        """Run every pending run; raise on the first failure.
+
+        Stopping the suite (Ctrl-C, or SIGTERM) stops its running runs too;
+        they continue from their last checkpoint when the suite is rerun.
+        """
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            self._run(poll_s)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    def _run(self, poll_s: float) -> None:
         pending = [r for r in self.runs if not self.is_done(r)]
         skipped = len(self.runs) - len(pending)
         print(f'[suite] {len(self.runs)} runs, {skipped} already done, '

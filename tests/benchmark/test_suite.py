@@ -122,3 +122,49 @@ def test_duplicate_names_are_refused(tmp_path):
     run = Run('b', 'cfg.py', [], 'w')
     with pytest.raises(ValueError, match='not unique'):
         Suite([run, run], str(tmp_path))
+
+
+def test_stopping_the_suite_stops_its_runs(tmp_path):
+    """SIGTERM to the suite terminates its tools/train.py children."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    work = tmp_path / 'work'
+    script = f'''
+import sys
+sys.path.insert(0, {REPO_ROOT!r})
+from mmhkd.benchmark.methods import method_by_name
+from mmhkd.benchmark.suite import Suite, plan_runs
+runs = plan_runs([method_by_name('vanilla')], num_seeds=1,
+                 work_root={str(work)!r},
+                 extra_options={TINY!r} + ('train_cfg.max_epochs=500',))
+Suite(runs, {str(tmp_path / 'results')!r}, repo_root={REPO_ROOT!r}).run(
+    poll_s=0.1)
+'''
+    suite = subprocess.Popen([sys.executable, '-c', script])
+
+    def children():
+        found = []
+        for pid in os.listdir('/proc'):
+            if not pid.isdigit():
+                continue
+            try:
+                cmdline = open(f'/proc/{pid}/cmdline', 'rb').read()
+            except OSError:
+                continue
+            if b'tools/train.py' in cmdline and str(work).encode() in cmdline:
+                found.append(int(pid))
+        return found
+
+    deadline = time.time() + 60
+    while not children() and time.time() < deadline:
+        time.sleep(0.2)
+    assert children(), 'the run never started'
+    suite.send_signal(signal.SIGTERM)
+    assert suite.wait(timeout=30) != 0
+    deadline = time.time() + 10
+    while children() and time.time() < deadline:
+        time.sleep(0.2)
+    assert children() == []
+    assert not osp.exists(tmp_path / 'results' / 'runs')  # no record
