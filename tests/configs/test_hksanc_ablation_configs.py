@@ -39,10 +39,29 @@ def test_switches_reach_the_model(config):
     with DefaultScope.overwrite_default_scope('mmrazor'):
         model = MODELS.build(cfg.model)
     adv = model.adversarial_loss
+    losses = model.distiller.distill_losses
     got = (adv.loss_weight, adv.category_weight,
-           model.distiller.distill_losses['loss_is'].loss_weight,
+           losses['loss_is'].loss_weight if 'loss_is' in losses else 0.0,
            adv.fake_as_real_weight)
     assert got == EXPECTED[osp.basename(config).split('_')[0]]
+    if got[2] == 0.0:
+        # no IS: the attention part is gone, not computed at weight 0
+        assert list(losses.keys()) == ['loss_backbone']
+        assert len(model.distiller.connectors) == 0
+        assert model.teacher_connectors == []
+        assert cfg.model.teacher_attention_ckpt is None
+
+
+def test_attention_checkpoint_without_connectors_is_refused(tmp_path):
+    from mmrazor.registry import MODELS
+    cfg = Config.fromfile(osp.join(
+        CONFIG_ROOT, 'hksanc', 'ablations', 'hksanc-no-is_preact-resnet29_'
+        'resnet20-half_1xb128_fashion-mnist-1k.py'))
+    cfg.model.teacher_ckpt = None
+    cfg.model.teacher_attention_ckpt = str(tmp_path / 'epoch_1.pth')
+    with DefaultScope.overwrite_default_scope('mmrazor'):
+        with pytest.raises(ValueError, match='has no teacher connectors'):
+            MODELS.build(cfg.model)
 
 
 @pytest.fixture(scope='module')
@@ -78,9 +97,12 @@ def test_one_epoch_through_train_tool(config, teacher_ckpt, tmp_path,
         for line in open(path)]
     train_lines = [line for line in lines if 'distill.loss_backbone' in line]
     assert train_lines and any('accuracy/top1' in line for line in lines)
+    without_is = osp.basename(config).startswith(('anc', 'hksanc-no-is'))
     for line in train_lines:
-        for key in ('distill.loss_backbone', 'distill.loss_is',
-                    'disc.loss_real', 'disc.loss_fake'):
+        assert ('distill.loss_is' in line) is not without_is
+        for key in ('distill.loss_backbone', 'disc.loss_real',
+                    'disc.loss_fake') + (() if without_is else
+                                         ('distill.loss_is', )):
             assert math.isfinite(line[key]), (key, line[key])
     if osp.basename(config).startswith(('anc', 'hksanc-no-category')):
         assert all(line['disc.loss_category'] == 0 for line in train_lines)

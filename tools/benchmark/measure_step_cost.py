@@ -28,6 +28,7 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 import mmhkd  # noqa: E402,F401
+from mmhkd.benchmark.cost_table import cost_markdown  # noqa: E402
 from mmhkd.benchmark.memory import PeakResidentSampler  # noqa: E402
 from mmhkd.engine.hooks import to_channels_last  # noqa: E402
 from mmhkd.benchmark.methods import METHODS, method_by_name  # noqa: E402
@@ -184,6 +185,8 @@ def main(argv=None) -> None:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
             f.write(text + '\n')
+        with open(osp.splitext(args.out)[0] + '.md', 'w') as f:
+            f.write(cost_markdown(result))
 
 
 if __name__ == '__main__':

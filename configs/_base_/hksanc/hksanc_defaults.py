@@ -32,6 +32,13 @@ transform_cfg = dict(type='conv_bn')  # student channel transform
 # --- Distributed training (used only with a launcher other than 'none') --
 model_wrapper_cfg = dict(type='HKSANCDistributedDataParallel')
 
+# L_b and its inputs, named so that configs without the attention part
+# (ablations/hksanc-no-is, ablations/anc_logits) can keep only this term.
+loss_backbone = dict(type='BackboneLogitLoss', loss_weight=lambda_backbone)
+loss_backbone_mapping = dict(
+    student_logits=dict(from_student=True, recorder='logits'),
+    teacher_logits=dict(from_student=False, recorder='logits'))
+
 model = dict(
     _scope_='mmrazor',
     type='HKSANCDistill',
@@ -74,16 +81,13 @@ model = dict(
                 query=query_mode,
                 attention_cfg=attention_cfg)),
         distill_losses=dict(
-            loss_backbone=dict(
-                type='BackboneLogitLoss', loss_weight=lambda_backbone),
+            loss_backbone=loss_backbone,
             loss_is=dict(
                 type='IntermediateSupervisionLoss',
                 loss_weight=lambda_intermediate,
                 **intermediate_cfg)),
         loss_forward_mappings=dict(
-            loss_backbone=dict(
-                student_logits=dict(from_student=True, recorder='logits'),
-                teacher_logits=dict(from_student=False, recorder='logits')),
+            loss_backbone=loss_backbone_mapping,
             loss_is=dict(
                 student_descriptors=dict(
                     from_student=True,

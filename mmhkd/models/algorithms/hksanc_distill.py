@@ -161,6 +161,13 @@ class HKSANCDistill(SingleTeacherDistill):
 
     def load_teacher_attention(self, checkpoint: str) -> None:
         """Load the adaptation phase's ``connector.*`` weights (strict)."""
+        if not self.teacher_connectors:
+            raise ValueError(
+                f'teacher_attention_ckpt={checkpoint!r} is set but the '
+                'distiller has no teacher connectors (teacher_connectors='
+                f'{self.teacher_connector_names}); set '
+                'model.teacher_attention_ckpt=None for configs without the '
+                'attention part.')
         target = self.teacher_connectors[0]
         state = load_checkpoint_state(checkpoint, prefix='connector.')
         result = target.load_state_dict(state, strict=False)

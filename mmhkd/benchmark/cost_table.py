@@ -1,0 +1,47 @@
+"""Markdown table of a cost file written by tools/benchmark/measure_step_cost.py."""
+from typing import Dict
+
+from .methods import METHODS
+
+PLAIN = 'hksanc-plain-pytorch'
+
+
+def _ratio(row: dict, key: str) -> str:
+    value = row.get(f'{key}_vs_kd')
+    return '-' if value is None else f'{value:.2f}x'
+
+
+def cost_markdown(cost: Dict) -> str:
+    """One row per method (benchmark order, the plain loop after HKSANC)."""
+    rows = cost['methods']
+    labels = {m.name: m.label for m in METHODS}
+    labels[PLAIN] = 'HKSANC, plain-PyTorch loop (no Runner)'
+    order = [m.name for m in METHODS]
+    order.insert(order.index('hksanc') + 1, PLAIN)
+    lines = [
+        '| method | ms / step | vs KD | peak RSS MiB | step memory MiB | '
+        'vs KD | trainable params added | params added to deployed student |',
+        '|---|---|---|---|---|---|---|---|'
+    ]
+    for name in order:
+        row = rows.get(name)
+        if row is None:
+            continue
+        peak = row.get('peak_rss_mib')
+        step = row.get('step_memory_mib')
+        lines.append(
+            f"| {labels[name]} | {row['ms_per_step']:.0f} | "
+            f"{_ratio(row, 'ms_per_step')} | "
+            f"{'-' if peak is None else f'{peak:.0f}'} | "
+            f"{'-' if step is None else f'{step:.0f}'} | "
+            f"{_ratio(row, 'step_memory_mib')} | "
+            f"{row['added_trainable']:,} | {row['added_to_deployed']:,} |")
+    text = '\n'.join(lines) + '\n'
+    if 'hksanc' in rows and 'ms_vs_plain_pytorch' in rows['hksanc']:
+        text += ('\nHKSANC through the Runner / plain-PyTorch loop: '
+                 f"{rows['hksanc']['ms_vs_plain_pytorch']:.2f}x.\n")
+    parts = cost.get('hksanc_step_parts_ms')
+    if parts:
+        text += ('\nWhere the plain HKSANC step\'s time goes (median ms): ' +
+                 '; '.join(f'{k} {v:.0f}' for k, v in parts.items()) + '.\n')
+    return text
