@@ -18,6 +18,8 @@ def test_defaults_keep_quick_runs_apart(suite_tool):
     assert full.work_root == 'work_dirs/benchmark'
     assert quick.results_dir == 'work_dirs/benchmark-quick/results'
     assert quick.work_root == 'work_dirs/benchmark-quick'
+    assert quick.seeds == 1 and full.seeds is None
+    assert suite_tool.parse_args(['--quick', '--seeds', '2']).seeds == 2
     assert len(full.methods) == 11
 
 

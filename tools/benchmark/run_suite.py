@@ -43,8 +43,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=1,
                         help='OMP_NUM_THREADS of every run (default 1)')
     parser.add_argument('--quick', action='store_true',
-                        help='every method for one epoch (8 iterations) '
-                        f'with validation on 1,000 images, into {QUICK_ROOT}')
+                        help='every method for one epoch (8 iterations), one '
+                        'seed unless --seeds, with validation on 1,000 '
+                        f'images, into {QUICK_ROOT}')
     parser.add_argument('--work-root', help='parent of the runs\' work dirs '
                         '(default work_dirs/benchmark)')
     parser.add_argument('--results-dir',
@@ -61,6 +62,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(str(err.args[0]))
     if args.seeds is not None and args.seeds < 1:
         parser.error('--seeds must be >= 1')
+    if args.quick and args.seeds is None:
+        args.seeds = 1
     if args.work_root is None:
         args.work_root = QUICK_ROOT if args.quick else 'work_dirs/benchmark'
     if args.results_dir is None:
