@@ -99,7 +99,7 @@ def plot(records: List[dict], summary: Dict[str, dict],
                        fontsize=8)
     low = min(m - s for m, s in zip(means, stds))
     ax.set_ylim(max(0, low - 2), max(m + s for m, s in zip(means, stds)) + 1)
-    ax.set_ylabel('top-1 % (Fashion-MNIST test, mean +- std over seeds)')
+    ax.set_ylabel('test top-1 %, mean +- std')
     fig.tight_layout()
     paths.append(osp.join(results_dir, 'top1_per_method.png'))
     fig.savefig(paths[-1], dpi=110)
