@@ -126,3 +126,20 @@ def load_tool(name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope='module')
+def restore_default_scope():
+    """Drop the mmengine default scopes a test module created.
+
+    Building a Runner makes its scope ('mmpretrain' for a vanilla config)
+    the current one; later modules that build models without an explicit
+    scope must see the state they had before. Use with
+    ``pytestmark = pytest.mark.usefixtures('restore_default_scope')``.
+    """
+    from mmengine.registry import DefaultScope
+    before = set(DefaultScope._instance_dict)
+    yield
+    for name in list(DefaultScope._instance_dict):
+        if name not in before:
+            del DefaultScope._instance_dict[name]

@@ -15,6 +15,9 @@ HKSANC = osp.join(CONFIG_ROOT, 'hksanc', 'hksanc_preact-resnet29_'
                   'resnet20-half_1xb128_fashion-mnist-1k.py')
 
 
+pytestmark = pytest.mark.usefixtures('restore_default_scope')
+
+
 @pytest.fixture(scope='module')
 def built(tmp_path_factory, fashion_mnist_root):
     cfg = Config.fromfile(HKSANC)

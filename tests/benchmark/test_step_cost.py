@@ -10,6 +10,9 @@ from mmhkd.benchmark.step_cost import (StepTimer, added_parameters,
                                        count_parameters)
 
 
+pytestmark = pytest.mark.usefixtures('restore_default_scope')
+
+
 def test_timer_median_of_recorded_steps_only():
     calls = []
     timer = StepTimer('t', lambda: calls.append(1))

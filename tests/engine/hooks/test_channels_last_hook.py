@@ -16,6 +16,9 @@ KD = osp.join(CONFIG_ROOT, 'distill', 'kd', 'kd_logits_preact-resnet29_'
               'resnet20-half_1xb128_fashion-mnist-1k.py')
 
 
+pytestmark = pytest.mark.usefixtures('restore_default_scope')
+
+
 def conv_weights(model):
     return [p for p in model.parameters() if p.dim() == 4]
 
