@@ -143,3 +143,16 @@ def restore_default_scope():
     for name in list(DefaultScope._instance_dict):
         if name not in before:
             del DefaultScope._instance_dict[name]
+
+
+@pytest.fixture(scope='module')
+def one_thread():
+    """One intra-op thread for a test module (tiny tensors on busy cores).
+
+    Use with ``pytestmark = pytest.mark.usefixtures('one_thread')``.
+    """
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -43,13 +43,7 @@ ACC_KEYS = ('disc.acc_real', 'disc.acc_fake', 'disc.acc_category_teacher',
             'disc.acc_category_student')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    """Tiny tensors: one intra-op thread is much faster on busy cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 @pytest.fixture(scope='module')

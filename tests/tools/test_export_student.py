@@ -37,12 +37,7 @@ def tool():
     return load_tool('export_student')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def build(model_cfg: dict, scope: str) -> nn.Module:

@@ -12,7 +12,6 @@ import os.path as osp
 from typing import Dict, List
 
 import pytest
-import torch
 from mmengine.hooks import Hook
 
 from conftest import CONFIG_ROOT, tiny_run_options
@@ -28,12 +27,7 @@ def train_tool():
     return load_tool('train')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def argv(config: str, work_dir: str, options: Dict[str, object],

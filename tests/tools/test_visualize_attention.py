@@ -5,7 +5,6 @@ import os.path as osp
 import matplotlib.image as mpimg
 import numpy as np
 import pytest
-import torch
 
 from mmhkd.visualization.attention_figure import figure_pixels
 from tiny_hksanc_run import load_tool, tiny_hksanc_run
@@ -22,12 +21,7 @@ def tool():
     return load_tool('visualize_attention')
 
 
-@pytest.fixture(scope='module', autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('one_thread')
 
 
 def test_one_png_per_image(tool, tiny_run, tmp_path):

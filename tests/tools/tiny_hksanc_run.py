@@ -6,29 +6,19 @@ adaptation phase's attention checkpoint. Trained once per pytest session:
 the first caller trains under ``root``, later callers reuse it.
 """
 import glob
-import importlib.util
 import os
 import os.path as osp
 from typing import Dict
 
 import torch
 
-from conftest import CONFIG_ROOT, REPO_ROOT, tiny_run_options
+from conftest import CONFIG_ROOT, load_tool, tiny_run_options  # noqa: F401
 
 DISTILL = osp.join(CONFIG_ROOT, 'hksanc',
                    'hksanc_preact-resnet29_resnet20-half_1xb128_'
                    'fashion-mnist-1k.py')
 VANILLA_TEACHER = osp.join(CONFIG_ROOT, 'vanilla',
                            'preact-resnet29_1xb128_fashion-mnist.py')
-
-
-def load_tool(name: str):
-    """``tools/<name>.py`` as a module (the tools are not a package)."""
-    path = osp.join(REPO_ROOT, 'tools', f'{name}.py')
-    spec = importlib.util.spec_from_file_location(f'mmhkd_tool_{name}', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def save_random_teacher(path: str) -> str:
