@@ -4,6 +4,7 @@ from typing import Dict
 from .methods import METHODS
 
 PLAIN = 'hksanc-plain-pytorch'
+UNFUSED = 'hksanc-unfused'
 
 
 def _ratio(row: dict, key: str) -> str:
@@ -17,7 +18,10 @@ def cost_markdown(cost: Dict) -> str:
     labels = {m.name: m.label for m in METHODS}
     labels[PLAIN] = 'HKSANC, plain-PyTorch loop (no Runner)'
     order = [m.name for m in METHODS]
+    labels[UNFUSED] = ('HKSANC, student connector unfused '
+                       '(transform, then estimator)')
     order.insert(order.index('hksanc') + 1, PLAIN)
+    order.insert(order.index('hksanc') + 1, UNFUSED)
     lines = [
         '| method | ms / step | vs KD | peak RSS MiB | step memory MiB | '
         'vs KD | trainable params added | params added to deployed student |',

@@ -23,3 +23,15 @@ def test_rows_ratios_and_notes():
                                '1540 | 1.93x |')
     assert 'Runner / plain-PyTorch loop: 1.04x.' in lines[6]
     assert lines[8].endswith('teacher forward 400.')
+
+
+def test_unfused_row_sits_between_hksanc_and_the_plain_loop():
+    row = dict(ms_per_step=1.0, added_trainable=1, added_to_deployed=0)
+    cost = dict(methods={'hksanc': row, 'hksanc-plain-pytorch': row,
+                         'hksanc-unfused': row, 'kd': row})
+    labels = [line.split(' | ')[0] for line in
+              cost_markdown(cost).splitlines()[2:6]]
+    assert labels == ['| KD', '| HKSANC (global query)',
+                      '| HKSANC, student connector unfused (transform, '
+                      'then estimator)',
+                      '| HKSANC, plain-PyTorch loop (no Runner)']

@@ -79,3 +79,17 @@ def test_bad_arguments(cost_tool, capsys, argv, message):
     with pytest.raises(SystemExit):
         cost_tool.parse_args(argv)
     assert message in capsys.readouterr().err
+
+
+def test_unfused_variant_runs_the_student_connector_module_by_module(
+        cost_tool):
+    connectors = {
+        name: cost_tool.config_of(name).model.distiller.connectors
+        for name in ('hksanc', 'hksanc-unfused')
+    }
+    assert connectors['hksanc-unfused'].student_attention.fuse_transform \
+        is False
+    assert connectors['hksanc'].student_attention.get('fuse_transform',
+                                                      True) is True
+    args = cost_tool.parse_args(['--methods', 'kd', 'hksanc', '--unfused'])
+    assert args.unfused

@@ -39,6 +39,12 @@ from mmhkd.benchmark.step_cost import (StepTimer, added_parameters,  # noqa
                                        runner_step)
 
 PLAIN = 'hksanc-plain-pytorch'
+# before/after of the fused transform + attention (same function, same
+# weights): HKSANC with its student connector run module by module
+UNFUSED = 'hksanc-unfused'
+UNFUSED_OPTIONS = {
+    'model.distiller.connectors.student_attention.fuse_transform': False
+}
 MIB = 1024.0 ** 2
 
 
@@ -62,6 +68,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--profile-steps', type=int, default=8,
                         help='steps of the part-by-part profile of the '
                         'plain HKSANC step (0: none)')
+    parser.add_argument('--unfused', action='store_true',
+                        help=f'also time {UNFUSED!r}: HKSANC with the student '
+                        'connector run module by module (transform, then '
+                        'estimator) instead of the fused computation')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the per-method memory subprocesses')
     parser.add_argument('--out', help='write the results (JSON) here')
@@ -70,7 +80,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.steps < 1 or args.rounds < 1 or args.steps % args.rounds:
         parser.error('--steps must be a positive multiple of --rounds')
     for name in args.methods + ([args.memory_of] if args.memory_of else []):
-        if name != PLAIN:
+        if name not in (PLAIN, UNFUSED):
             try:
                 method_by_name(name)
             except KeyError as err:
@@ -78,12 +88,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
+def config_of(name: str) -> Config:
+    """The config a method (or the ``UNFUSED`` variant) is built from."""
+    method = method_by_name('hksanc' if name == UNFUSED else name)
+    cfg = Config.fromfile(osp.join(REPO_ROOT, method.config))
+    if name == UNFUSED:
+        cfg.merge_from_dict(UNFUSED_OPTIONS)
+    return cfg
+
+
 def build_timers(names: List[str], work_dir: str, memory_format: str):
     """Step closures and parameter counts, method by method."""
     timers, params = [], {}
     for name in names:
-        method = method_by_name(name)
-        cfg = Config.fromfile(osp.join(REPO_ROOT, method.config))
+        cfg = config_of(name)
         runner = build_runner_for_cost(cfg, osp.join(work_dir, name))
         if memory_format == 'channels_last':
             to_channels_last(runner.model)
@@ -146,8 +164,11 @@ def main(argv=None) -> None:
         print(json.dumps(memory_of(args.memory_of, args.steps, args.warmup,
                                    args.memory_format)))
         return
+    names = list(args.methods)
+    if args.unfused and 'hksanc' in names and UNFUSED not in names:
+        names.insert(names.index('hksanc') + 1, UNFUSED)
     with tempfile.TemporaryDirectory() as work_dir:
-        timers, params = build_timers(args.methods, work_dir,
+        timers, params = build_timers(names, work_dir,
                                       args.memory_format)
         for timer in timers:
             timer.run(args.warmup, record=False)

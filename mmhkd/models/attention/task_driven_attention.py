@@ -14,6 +14,7 @@ from typing import Optional, Tuple
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmrazor.registry import MODELS
 
@@ -106,10 +107,36 @@ class TaskDrivenAttention(BaseModule):
                 f'expected features with in_channels={self.in_channels} and '
                 f'query with query_channels={self.query_channels}, got '
                 f'{features.shape[1]} and {query.shape[1]} channels')
-        if features.shape[0] != query.shape[0]:
+        self._check_query(query, features.shape[0])
+
+    def _check_query(self, query: torch.Tensor, batch_size: int) -> None:
+        """Check the query is (batch_size, query_channels)."""
+        if query.dim() != 2 or query.shape[1] != self.query_channels:
             raise ValueError(
-                f'batch sizes differ: features {features.shape[0]}, '
+                f'query must be (N, {self.query_channels}), got shape '
+                f'{tuple(query.shape)}')
+        if query.shape[0] != batch_size:
+            raise ValueError(
+                f'batch sizes differ: features {batch_size}, '
                 f'query {query.shape[0]}')
+
+    def attend(self, fused_rows: torch.Tensor) -> torch.Tensor:
+        """Attention over positions from ``L_hat`` laid out as rows.
+
+        Args:
+            fused_rows (Tensor): ``L_hat`` as (N, H*W, C). It is overwritten
+                by the activation (in place), so pass a temporary.
+
+        Returns:
+            Tensor: ``M = softmax_HW(conv1x1(act(L_hat)))``, (N, H*W).
+        """
+        if self.act == 'relu':
+            fused_rows = torch.relu_(fused_rows)
+        elif self.act == 'tanh':
+            fused_rows = torch.tanh_(fused_rows)
+        scores = F.linear(fused_rows, self.score.weight.flatten(1),
+                          self.score.bias)  # N, HW, 1
+        return torch.softmax(scores.squeeze(-1), dim=-1)
 
     def forward(self, features: torch.Tensor,
                 query: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -124,15 +151,16 @@ class TaskDrivenAttention(BaseModule):
             (N, 1, H, W), non-negative and summing to 1 over H x W.
         """
         self._check_inputs(features, query)
-        n, _, h, w = features.shape
-        fused = features + self.query_proj(query)[:, :, None, None]
-        scores = self.score(self.activation(fused)).flatten(2)  # N, 1, HW
-        attention = torch.softmax(scores, dim=-1)
-        source = fused if self.pool_source == 'fused' else features
-        # sum_HW(M * X) as one batched matrix product, (N,C,HW) @ (N,HW,1):
-        # no (N, C, HW) product tensor is materialised (nor kept for backward)
-        descriptor = torch.bmm(source.flatten(2),
-                               attention.transpose(1, 2)).squeeze(-1)  # N, C
+        n, c, h, w = features.shape
+        offset = self.query_proj(query)  # N, C: b
+        # positions as rows, (N, HW, C): a view for channels-last features
+        rows = features.permute(0, 2, 3, 1).reshape(n, h * w, c)
+        attention = self.attend(rows + offset[:, None, :])
+        # sum_HW(M * X) as one batched matrix product (N,1,HW) @ (N,HW,C);
+        # with X = L_hat = L + b and M summing to 1 it is sum_HW(M * L) + b
+        descriptor = torch.bmm(attention.unsqueeze(1), rows).squeeze(1)
+        if self.pool_source == 'fused':
+            descriptor = descriptor + offset
         if self.pooling == 'mean':
             descriptor = descriptor / (h * w)
         return descriptor, attention.view(n, 1, h, w)

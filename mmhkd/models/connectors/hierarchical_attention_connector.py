@@ -14,7 +14,8 @@ from mmrazor.models.architectures.connectors.base_connector import \
     BaseConnector
 from mmrazor.registry import MODELS
 
-from ..attention import TaskDrivenAttention
+from ..attention import (TaskDrivenAttention, is_fusable,
+                         transformed_attention)
 
 _DESCRIPTOR_SOURCES = ('neck', 'pool_last_stage')
 _QUERIES = ('global', 'hierarchical')
@@ -104,6 +105,12 @@ class HierarchicalAttentionConnector(BaseConnector):
         always_transform (bool): Also put a transform on stages whose widths
             already match. Default False: the teacher's stages are squeezed
             as they are, as in the paper's figure.
+        fuse_transform (bool): Compute a transformed stage's attention at
+            the stage's own width (:func:`transformed_attention`): the same
+            function, outputs and gradients as transform-then-estimator, but
+            BatchNorm and the pooling never touch the teacher-wide maps.
+            Default True; False runs the modules one after the other (the
+            reference form, kept for checking and measuring).
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -117,6 +124,7 @@ class HierarchicalAttentionConnector(BaseConnector):
                  attention_cfg: Optional[dict] = None,
                  transform_cfg: Optional[dict] = None,
                  always_transform: bool = False,
+                 fuse_transform: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.stage_channels = _check_widths('stage_channels', stage_channels)
@@ -134,6 +142,7 @@ class HierarchicalAttentionConnector(BaseConnector):
         _check_choice('query', query, _QUERIES)
         self.descriptor_source = descriptor_source
         self.query = query
+        self.fuse_transform = bool(fuse_transform)
         self.stage_indices = self._check_stage_indices(stage_indices)
         self.attention_cfg = self._merge_attention_cfg(attention_cfg)
         transform_cfg = (dict(type='conv_bn')
@@ -278,8 +287,13 @@ class HierarchicalAttentionConnector(BaseConnector):
         for i in reversed(range(num)):  # deep -> shallow for the chain
             if self.query == 'global':
                 query = global_descriptor
-            descriptors[i], maps[i] = self.estimators[i](
-                self.transforms[i](stages[i]), query)
+            transform, estimator = self.transforms[i], self.estimators[i]
+            if self.fuse_transform and is_fusable(transform):
+                descriptors[i], maps[i] = transformed_attention(
+                    stages[i], query, transform, estimator)
+            else:
+                descriptors[i], maps[i] = estimator(transform(stages[i]),
+                                                    query)
             query = descriptors[i]
         self.last_attention_maps = tuple(m.detach() for m in maps)
         return tuple(descriptors)

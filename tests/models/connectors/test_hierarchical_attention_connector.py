@@ -196,3 +196,48 @@ def test_registered():
         dict(type='HierarchicalAttentionConnector', stage_channels=STUDENT,
              attention_channels=TEACHER, descriptor_channels=DESC))
     assert isinstance(conn, HierarchicalAttentionConnector)
+
+
+@pytest.mark.parametrize('query', ['global', 'hierarchical'])
+@pytest.mark.parametrize('transform', ['conv_bn', 'conv'])
+def test_fused_transform_equals_module_by_module(query, transform):
+    """fuse_transform only changes how the same function is computed."""
+    conns = {fuse: _student(query=query, transform_cfg=dict(type=transform),
+                            fuse_transform=fuse).train().double()
+             for fuse in (True, False)}
+    assert (conns[True].state_dict().keys() ==
+            conns[False].state_dict().keys())
+    results = {}
+    for fuse, conn in conns.items():
+        stages = [s.double().requires_grad_() for s in _stages()]
+        desc = torch.randn(N, DESC, dtype=torch.double,
+                           generator=torch.Generator().manual_seed(3),
+                           requires_grad=True)
+        out = conn(tuple(stages) + (desc, ))
+        sum((o * (i + 1)).sum() for i, o in enumerate(out)).backward()
+        results[fuse] = (out, [s.grad for s in stages], desc.grad,
+                         conn.last_attention_maps,
+                         {k: p.grad for k, p in conn.named_parameters()},
+                         conn.state_dict())
+    got, want = results[True], results[False]
+    torch.testing.assert_close(got[:4], want[:4], rtol=1e-10, atol=1e-10)
+    for key in want[4]:
+        torch.testing.assert_close(got[4][key], want[4][key], rtol=1e-10,
+                                   atol=1e-10, msg=key)
+    for key in want[5]:
+        torch.testing.assert_close(got[5][key], want[5][key], msg=key)
+
+
+def test_fused_transform_skips_the_wide_batchnorm():
+    """The fused path never runs BatchNorm on the teacher-wide maps."""
+    calls = {True: 0, False: 0}
+    for fuse in (True, False):
+        conn = _student(fuse_transform=fuse).train()
+
+        def count(module, args, output, fuse=fuse):
+            calls[fuse] += 1
+
+        for transform in conn.transforms:
+            transform[1].register_forward_hook(count)
+        conn(tuple(_stages()) + (torch.randn(N, DESC), ))
+    assert calls == {True: 0, False: 3}
