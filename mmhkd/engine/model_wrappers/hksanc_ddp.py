@@ -34,10 +34,7 @@ from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmrazor.registry import MODEL_WRAPPERS
 from torch.nn.parallel import DistributedDataParallel
 
-from mmhkd.models.algorithms.hksanc_distill import (OPTIM_KEYS,
-                                                    HKSANCDistill,
-                                                    current_iteration,
-                                                    gt_labels_of)
+from mmhkd.models.algorithms.hksanc_distill import HKSANCDistill
 
 DISCRIMINATOR = 'discriminator'
 
@@ -206,39 +203,10 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
         if self.discriminator_ddp is None:
             return super().train_step(data, optim_wrapper)
         algorithm: HKSANCDistill = self.module
-        missing = [k for k in OPTIM_KEYS if k not in optim_wrapper]
-        if missing:
-            raise KeyError(
-                f'HKSANCDistributedDataParallel needs optim wrappers '
-                f'{OPTIM_KEYS}, missing {missing}; use optim_wrapper=dict('
-                "constructor='HKSANCOptimWrapperConstructor', student=..., "
-                'discriminator=...).')
-        student_wrapper = optim_wrapper['student']
-        with student_wrapper.optim_context(self):
-            data = algorithm.data_preprocessor(data, True)
-            inputs, data_samples = data['inputs'], data['data_samples']
-            losses = self(inputs, data_samples, mode='loss')
-            labels = gt_labels_of(data_samples).to(inputs.device)
-            student_logits = algorithm._logits(from_student=True)
-            teacher_logits = algorithm._logits(from_student=False).detach()
-
-        log_vars: Dict[str, torch.Tensor] = {}
-        iteration = current_iteration()
-        if iteration % algorithm.discriminator_interval == 0:
-            for _ in range(algorithm.discriminator_steps):
-                log_vars.update(
-                    self._discriminator_step(teacher_logits,
-                                             student_logits.detach(), labels,
-                                             optim_wrapper[DISCRIMINATOR]))
-
-        with student_wrapper.optim_context(self):
-            if iteration >= algorithm.adversarial_warmup_iters:
-                losses['distill.loss_adv'] = \
-                    algorithm._student_adversarial_loss(student_logits, labels)
-            loss, student_log_vars = algorithm.parse_losses(losses)
-        student_wrapper.update_params(loss)
-        log_vars.update(student_log_vars)
-        return log_vars
+        return algorithm.run_iteration(
+            data, optim_wrapper,
+            lambda inputs, samples: self(inputs, samples, mode='loss'), self,
+            self._discriminator_step)
 
     def _discriminator_step(self, teacher_logits: torch.Tensor,
                             student_logits: torch.Tensor,

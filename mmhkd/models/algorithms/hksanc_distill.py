@@ -6,7 +6,7 @@ Li et al., "Hierarchical Knowledge Squeezed Adversarial Network Compression"
 cross-entropy, off by default); a logit discriminator with a category head is
 trained against it with its own optimizer.
 """
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -193,18 +193,44 @@ class HKSANCDistill(SingleTeacherDistill):
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
         """One HKSANC iteration: D step(s), then one student step."""
+        return self.run_iteration(data, optim_wrapper, self.loss, self,
+                                  self._discriminator_step)
+
+    def run_iteration(self, data: Union[dict, tuple, list],
+                      optim_wrapper: OptimWrapperDict,
+                      loss_forward: Callable[..., Dict[str, torch.Tensor]],
+                      context: nn.Module,
+                      discriminator_step: Callable[..., Dict[str,
+                                                             torch.Tensor]],
+                      ) -> Dict[str, torch.Tensor]:
+        """The HKSANC iteration, top to bottom (also run by the DDP wrapper).
+
+        Args:
+            data: A batch from the data loader.
+            optim_wrapper: With keys 'student' and 'discriminator'.
+            loss_forward: ``(inputs, data_samples) -> losses``: teacher and
+                student forward and the distillation losses (``self.loss``;
+                the DDP wrapper passes its own forward so that the student's
+                backward is all-reduced).
+            context: The module given to the student's ``optim_context``.
+            discriminator_step: ``(teacher_logits, student_logits, labels,
+                wrapper) -> log_vars``: one D update.
+
+        Returns:
+            Dict[str, Tensor]: Log variables of both steps.
+        """
         missing = [k for k in OPTIM_KEYS if k not in optim_wrapper]
         if missing:
             raise KeyError(
-                f'HKSANCDistill needs optim wrappers {OPTIM_KEYS}, missing '
-                f'{missing}; use optim_wrapper=dict(constructor='
+                f'{type(context).__name__} needs optim wrappers {OPTIM_KEYS}, '
+                f'missing {missing}; use optim_wrapper=dict(constructor='
                 "'HKSANCOptimWrapperConstructor', student=..., "
                 'discriminator=...).')
         student_wrapper = optim_wrapper['student']
-        with student_wrapper.optim_context(self):
+        with student_wrapper.optim_context(context):
             data = self.data_preprocessor(data, True)
             inputs, data_samples = data['inputs'], data['data_samples']
-            losses = self.loss(inputs, data_samples)
+            losses = loss_forward(inputs, data_samples)
             labels = gt_labels_of(data_samples).to(inputs.device)
             student_logits = self._logits(from_student=True)
             teacher_logits = self._logits(from_student=False).detach()
@@ -214,11 +240,11 @@ class HKSANCDistill(SingleTeacherDistill):
         if iteration % self.discriminator_interval == 0:
             for _ in range(self.discriminator_steps):
                 log_vars.update(
-                    self._discriminator_step(teacher_logits,
-                                             student_logits.detach(), labels,
-                                             optim_wrapper['discriminator']))
+                    discriminator_step(teacher_logits,
+                                       student_logits.detach(), labels,
+                                       optim_wrapper['discriminator']))
 
-        with student_wrapper.optim_context(self):
+        with student_wrapper.optim_context(context):
             if iteration >= self.adversarial_warmup_iters:
                 losses['distill.loss_adv'] = self._student_adversarial_loss(
                     student_logits, labels)
