@@ -8,7 +8,7 @@ with a few ``--cfg-options`` changed, one setting at a time from the
 defaults (HKSANC) or on a small grid (KD, DKD).
 """
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .methods import method_by_name
 from .suite import VALIDATION_OPTIONS, Run, plan_runs
@@ -46,6 +46,9 @@ DKD_TRIALS: Tuple[Trial, ...] = tuple(
     for tau in (2, 4) for beta in (1, 2, 4, 8))
 TRIAL_SETS: Dict[str, Tuple[Trial, ...]] = dict(
     hksanc=HKSANC_TRIALS, kd=KD_TRIALS, dkd=DKD_TRIALS)
+# the trial of each set that is the method's config as shipped
+DEFAULT_TRIALS: Dict[str, str] = dict(hksanc='defaults', kd='tau4-kd0.9',
+                                      dkd='tau4-beta8')
 
 
 def plan_tuning(trials: Sequence[Trial],
@@ -90,3 +93,43 @@ def tuning_table(records: Sequence[dict], trials: Sequence[Trial]) -> str:
         lines.append(f'| {trial.name} | {trial.method} | {changed} | '
                      f'{value} |')
     return '\n'.join(lines) + '\n'
+
+
+def best_trial(records: Sequence[dict], trials: Sequence[Trial]
+               ) -> Optional[Tuple[Trial, float]]:
+    """The trial with the highest validation top-1 (the first on ties).
+
+    Returns:
+        The trial and its top-1, or None if none of them has run.
+    """
+    by_name = {r['name']: r['top1'] for r in records}
+    best = None
+    for trial in trials:
+        top1 = by_name.get(f'{trial.method}--{trial.name}__seed0')
+        if top1 is not None and (best is None or top1 > best[1]):
+            best = (trial, top1)
+    return best
+
+
+def best_trial_lines(records: Sequence[dict],
+                     trial_sets: Dict[str, Sequence[Trial]]) -> str:
+    """One Markdown line per trial set: its best trial against its defaults
+    (:data:`DEFAULT_TRIALS`)."""
+    by_name = {r['name']: r['top1'] for r in records}
+    lines = []
+    for set_name, trials in trial_sets.items():
+        found = best_trial(records, trials)
+        if found is None:
+            continue
+        trial, top1 = found
+        ran = sum(f'{t.method}--{t.name}__seed0' in by_name for t in trials)
+        versus = ''
+        for t in trials:
+            if t.name == DEFAULT_TRIALS.get(set_name) and \
+                    f'{t.method}--{t.name}__seed0' in by_name:
+                versus = (f'; the shipped defaults ({t.name}): '
+                          f"{by_name[f'{t.method}--{t.name}__seed0']:.2f}")
+        lines.append(f'- {set_name}: best of {ran}/{len(trials)} trials on '
+                     f'the validation split is **{trial.name}** '
+                     f'({top1:.2f}{versus})')
+    return '\n'.join(lines) + ('\n' if lines else '')

@@ -8,9 +8,10 @@ from mmengine.config import Config
 from conftest import REPO_ROOT
 from mmhkd.benchmark.methods import method_by_name
 from mmhkd.benchmark.suite import VALIDATION_OPTIONS
-from mmhkd.benchmark.tuning import (DKD_TRIALS, HKSANC_TRIALS, KD_TRIALS,
-                                    Trial, plan_tuning, trial_of,
-                                    tuning_table)
+from mmhkd.benchmark.tuning import (DEFAULT_TRIALS, DKD_TRIALS,
+                                    HKSANC_TRIALS, KD_TRIALS, Trial,
+                                    best_trial, best_trial_lines,
+                                    plan_tuning, trial_of, tuning_table)
 
 
 def test_equal_budgets_and_unique_names():
@@ -65,3 +66,37 @@ def test_table_marks_missing_trials():
     assert lines[3] == '| mu-1e-4 | hksanc | `a.b=1` | not run |'
     with pytest.raises(KeyError, match='not a run of these trials'):
         trial_of('kd--x__seed0', trials)
+
+
+def test_best_trial_is_the_highest_validation_top1():
+    trials = (Trial('defaults', 'hksanc'), Trial('a', 'hksanc', ('x=1', )),
+              Trial('b', 'hksanc-hierarchical'), Trial('c', 'hksanc'))
+    records = [dict(name='hksanc--defaults__seed0', top1=86.0),
+               dict(name='hksanc--a__seed0', top1=87.5),
+               dict(name='hksanc-hierarchical--b__seed0', top1=87.5),
+               dict(name='kd--a__seed0', top1=99.0)]
+    assert best_trial(records, trials) == (trials[1], 87.5)  # first on ties
+    assert best_trial([], trials) is None
+    lines = best_trial_lines(records, dict(hksanc=trials, kd=())).splitlines()
+    assert lines == ['- hksanc: best of 3/4 trials on the validation split '
+                     'is **a** (87.50; the shipped defaults (defaults): '
+                     '86.00)']
+
+
+def test_default_trials_are_the_shipped_configs():
+    from mmengine.config import Config
+    from mmhkd.benchmark.methods import method_by_name
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    for set_name, trials in (('kd', KD_TRIALS), ('dkd', DKD_TRIALS)):
+        trial = {t.name: t for t in trials}[DEFAULT_TRIALS[set_name]]
+        path = osp.join(root, method_by_name(trial.method).config)
+        cfg, shipped = Config.fromfile(path), Config.fromfile(path)
+        cfg.merge_from_dict(dict(o.split('=') for o in trial.options))
+        losses = cfg.model.distiller.distill_losses
+        want = shipped.model.distiller.distill_losses
+        for name in losses:
+            for key in losses[name]:
+                assert str(losses[name][key]) == str(want[name][key]), (
+                    set_name, name, key)
+    assert {t.name for t in HKSANC_TRIALS} >= {DEFAULT_TRIALS['hksanc']}
+    assert not {t.name: t for t in HKSANC_TRIALS}['defaults'].options

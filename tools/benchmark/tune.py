@@ -20,8 +20,8 @@ sys.path.insert(0, REPO_ROOT)
 
 from mmhkd.benchmark.report import load_records  # noqa: E402
 from mmhkd.benchmark.suite import Suite  # noqa: E402
-from mmhkd.benchmark.tuning import (TRIAL_SETS, plan_tuning,  # noqa: E402
-                                    tuning_table)
+from mmhkd.benchmark.tuning import (TRIAL_SETS, best_trial_lines,  # noqa
+                                    plan_tuning, tuning_table)
 
 DEFAULT_RESULTS = 'docs/results/benchmark/tuning'
 
@@ -58,7 +58,8 @@ def main(argv=None) -> None:
         Suite(runs, args.results_dir, jobs=args.jobs,
               threads=args.threads).run()
     records = load_records(args.results_dir)
-    table = tuning_table(records, trials)
+    table = tuning_table(records, trials) + '\n' + best_trial_lines(
+        records, {name: TRIAL_SETS[name] for name in args.trials})
     os.makedirs(args.results_dir, exist_ok=True)
     with open(osp.join(args.results_dir, 'tuning.md'), 'w') as f:
         f.write(table)
