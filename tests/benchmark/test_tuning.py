@@ -84,12 +84,9 @@ def test_best_trial_is_the_highest_validation_top1():
 
 
 def test_default_trials_are_the_shipped_configs():
-    from mmengine.config import Config
-    from mmhkd.benchmark.methods import method_by_name
-    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
     for set_name, trials in (('kd', KD_TRIALS), ('dkd', DKD_TRIALS)):
         trial = {t.name: t for t in trials}[DEFAULT_TRIALS[set_name]]
-        path = osp.join(root, method_by_name(trial.method).config)
+        path = osp.join(REPO_ROOT, method_by_name(trial.method).config)
         cfg, shipped = Config.fromfile(path), Config.fromfile(path)
         cfg.merge_from_dict(dict(o.split('=') for o in trial.options))
         losses = cfg.model.distiller.distill_losses
