@@ -46,6 +46,12 @@ DKD_TRIALS: Tuple[Trial, ...] = tuple(
     for tau in (2, 4) for beta in (1, 2, 4, 8))
 TRIAL_SETS: Dict[str, Tuple[Trial, ...]] = dict(
     hksanc=HKSANC_TRIALS, kd=KD_TRIALS, dkd=DKD_TRIALS)
+# the benchmark's tuned methods: trial set and winning trial (its best
+# validation top-1, tuning.md); configs/tuned/ holds their configs
+TUNED_METHODS: Dict[str, Tuple[str, str]] = {
+    'kd-tuned': ('kd', 'tau4-kd0.5'),
+    'hksanc-tuned': ('hksanc', 'lambda1-3'),
+}
 # the trial of each set that is the method's config as shipped
 DEFAULT_TRIALS: Dict[str, str] = dict(hksanc='defaults', kd='tau4-kd0.9',
                                       dkd='tau4-beta8')

@@ -9,16 +9,18 @@ from mmhkd.benchmark.methods import METHODS, method_by_name
 REQUIRED = {'vanilla', 'kd', 'dkd', 'at', 'fitnets', 'anc', 'hksanc',
             'hksanc-hierarchical', 'hksanc-no-is', 'hksanc-no-adv',
             'hksanc-no-category'}
+TUNED = {'kd-tuned', 'hksanc-tuned'}
 
 
 def test_every_protocol_method_is_there_once():
     names = [m.name for m in METHODS]
-    assert sorted(names) == sorted(REQUIRED)
+    assert sorted(names) == sorted(REQUIRED | TUNED)
 
 
 def test_seed_counts_meet_benchmark_minimums():
     for method in METHODS:
-        least = 3 if method.name in ('vanilla', 'kd', 'dkd', 'hksanc') else 2
+        least = 3 if method.name in ('vanilla', 'kd', 'dkd', 'hksanc',
+                                     *TUNED) else 2
         assert method.num_seeds >= least, method.name
 
 
@@ -30,7 +32,8 @@ def test_configs_and_adaptation_phases_exist():
     hksanc_family = {m.name for m in METHODS if m.adaptation}
     # without intermediate supervision there is no attention to adapt
     assert hksanc_family == {'hksanc', 'hksanc-hierarchical',
-                             'hksanc-no-adv', 'hksanc-no-category'}
+                             'hksanc-no-adv', 'hksanc-no-category',
+                             'hksanc-tuned'}
     assert 'hierarchical' in method_by_name('hksanc-hierarchical').adaptation
     assert 'hierarchical' not in method_by_name('hksanc').adaptation
 

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from conftest import load_tool
+from mmhkd.benchmark.methods import METHODS
 
 
 @pytest.fixture(scope='module')
@@ -20,7 +21,7 @@ def test_defaults_keep_quick_runs_apart(suite_tool):
     assert quick.work_root == 'work_dirs/benchmark-quick'
     assert quick.seeds == 1 and full.seeds is None
     assert suite_tool.parse_args(['--quick', '--seeds', '2']).seeds == 2
-    assert len(full.methods) == 11
+    assert full.methods == [m.name for m in METHODS]
 
 
 @pytest.mark.parametrize('argv, message', [
