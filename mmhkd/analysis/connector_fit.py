@@ -96,7 +96,9 @@ def connector_fit_share(connector: nn.Module,
         dict: ``heldout_before``/``heldout_after`` and ``fit_before``/
         ``fit_after`` (each ``{'total', 'stages'}``), ``share`` (total and
         per stage on the held-out batches: ``1 - after / before``),
-        ``fit_share`` (the same on the fitting batches), ``steps``, ``lr``.
+        ``fit_share`` (the same on the fitting batches), ``curve`` (the
+        held-out total and share after 0, K/8, K/4, K/2 and K steps),
+        ``steps``, ``lr``, ``mode``.
     """
     if steps < 0:
         raise ValueError(f'steps must be >= 0, got {steps}')
@@ -118,16 +120,26 @@ def connector_fit_share(connector: nn.Module,
     heldout_before = measure(heldout_pairs)
     fit_before = measure(fit_pairs) if fit_pairs else None
     params = [p for p in model.parameters() if p.requires_grad]
+    curve = [dict(steps=0, heldout_total=heldout_before['total'])]
+    checkpoints = curve_steps(steps)
     if steps > 0 and params:
         optimizer = torch.optim.Adam(params, lr=lr)
-        model.train()
         for step in range(steps):
+            model.train()
             features, teacher = fit_pairs[step % len(fit_pairs)]
             optimizer.zero_grad()
             value = loss(model(features), teacher)
             value.backward()
             optimizer.step()
+            if step + 1 in checkpoints and step + 1 < steps:
+                curve.append(dict(steps=step + 1,
+                                  heldout_total=measure(
+                                      heldout_pairs)['total']))
     heldout_after = measure(heldout_pairs)
+    curve.append(dict(steps=steps, heldout_total=heldout_after['total']))
+    for point in curve:
+        point['share'] = _share(heldout_before['total'],
+                                point['heldout_total'])
     fit_after = measure(fit_pairs) if fit_pairs else None
 
     def shares(before, after) -> Dict[str, object]:
@@ -145,4 +157,11 @@ def connector_fit_share(connector: nn.Module,
         share=shares(heldout_before, heldout_after),
         fit_before=fit_before,
         fit_after=fit_after,
-        fit_share=(shares(fit_before, fit_after) if fit_pairs else None))
+        fit_share=(shares(fit_before, fit_after) if fit_pairs else None),
+        curve=curve)
+
+
+def curve_steps(steps: int) -> List[int]:
+    """Step counts at which the held-out loss is also measured during the
+    fit (to show whether it has converged): ``steps / 8, / 4, / 2``."""
+    return sorted({steps // d for d in (8, 4, 2) if steps // d > 0})

@@ -211,7 +211,7 @@ def analyse_batch(model: nn.Module, data: dict,
             student_connectors=parameter_gradient_norm(term, connectors))
         for name, term in terms.items()
     }
-    stats['values'] = {name: float(t) for name, t in terms.items()}
+    stats['values'] = {name: float(t.detach()) for name, t in terms.items()}
     result = dict(gradients=stats)
     result['attention'] = attention_batch(model)
     if hasattr(model, 'discriminator') and hasattr(model, 'adversarial_loss'):

@@ -75,6 +75,10 @@ def to_markdown(result: dict) -> str:
                               [fit['fit_share']['total']]):
                 row.append(_fmt(s))
         lines += _table(header, rows)
+        if fit.get('curve'):
+            lines += ['Held-out share of the total during the fit: ' +
+                      ', '.join(f"{_fmt(p['share'])} after {p['steps']}"
+                                for p in fit['curve']) + ' steps.', '']
 
     if result.get('attention'):
         lines += ['## Attention maps', '',

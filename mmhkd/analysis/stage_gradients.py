@@ -45,10 +45,11 @@ def find_stage_modules(backbone: nn.Module) -> List[Tuple[str, nn.Module]]:
 class StageCapture:
     """Forward hooks that keep each stage's output for ``autograd.grad``.
 
-    The hook returns a copy (``clone``) of the output and keeps that copy:
-    the rest of the network consumes it, so the gradient with respect to it
-    is the full gradient reaching the stage, and no later in-place
-    operation can modify the captured tensor.
+    The hook keeps the stage's output and hands the rest of the network a
+    copy (``clone``): everything downstream reaches the kept tensor through
+    the copy, so the gradient with respect to it is the full gradient
+    reaching the stage, and no later in-place operation (e.g. a ReLU with
+    ``inplace=True``) can modify it.
     """
 
     def __init__(self, modules: Sequence[nn.Module]) -> None:
@@ -62,9 +63,8 @@ class StageCapture:
             if not isinstance(output, torch.Tensor):
                 raise TypeError('stage outputs must be tensors, got '
                                 f'{type(output).__name__}')
-            copy = output.clone()
-            self.outputs[index] = copy
-            return copy
+            self.outputs[index] = output
+            return output.clone()
 
         return hook
 
