@@ -1,12 +1,15 @@
 """mmhkd losses."""
 from .adversarial_criterion import adversarial_criterion, decision_threshold
 from .adversarial_distill_loss import AdversarialDistillLoss
-from .backbone_logit_loss import BackboneLogitLoss
-from .intermediate_supervision_loss import IntermediateSupervisionLoss
+from .attention_map_loss import AttentionMapLoss, map_kl
+from .backbone_logit_loss import BackboneLogitLoss, kd_divergence
+from .intermediate_supervision_loss import (IntermediateSupervisionLoss,
+                                            standardize_over_batch)
 from .squared_error import squared_error
 
 __all__ = [
-    'AdversarialDistillLoss', 'BackboneLogitLoss',
+    'AdversarialDistillLoss', 'AttentionMapLoss', 'BackboneLogitLoss',
     'IntermediateSupervisionLoss', 'adversarial_criterion',
-    'decision_threshold', 'squared_error'
+    'decision_threshold', 'kd_divergence', 'map_kl', 'squared_error',
+    'standardize_over_batch'
 ]

@@ -9,6 +9,7 @@ from mmrazor.registry import MODELS
 from ..heads.logit_discriminator import LogitDiscriminator
 from .adversarial_criterion import (adversarial_criterion, check_criterion,
                                     decision_threshold)
+from .weights import check_loss_weight
 
 
 def _check_non_negative(name: str, value: float) -> None:
@@ -50,11 +51,17 @@ class AdversarialDistillLoss(nn.Module):
 
     Args:
         loss_weight (float): Weight of the student-side loss (the paper's
-            lambda_2). Default 1.0. The discriminator-side terms are not
-            scaled by it: lambda_2 balances the student's objective, and D
-            is trained by its own optimizer.
+            lambda_2), >= 0. Default 1.0. The discriminator-side terms are
+            not scaled by it: lambda_2 balances the student's objective, and
+            D is trained by its own optimizer.
+        adversarial_weight (float): Weight of the real/fake (teacher or
+            student?) term on both sides. Default 1.0. 0 removes the
+            adversarial game and keeps the category term (the student's
+            label signal), so the "no adversarial term" ablation changes one
+            thing.
         category_weight (float): Weight of the category CE terms on both
-            sides. Default 1.0, the paper's unweighted sum.
+            sides. Default 1.0, the paper's unweighted sum. 0 removes the
+            category head's part and keeps the real/fake game.
         regularization_weight (float): The paper's mu. Default 1e-3 (ours;
             the paper gives no value).
         fake_as_real_weight (float): Weight of BCE(fake-as-real scores ->
@@ -68,16 +75,20 @@ class AdversarialDistillLoss(nn.Module):
 
     def __init__(self,
                  loss_weight: float = 1.0,
+                 adversarial_weight: float = 1.0,
                  category_weight: float = 1.0,
                  regularization_weight: float = 1e-3,
                  fake_as_real_weight: float = 0.0,
                  adversarial_criterion: str = 'bce') -> None:
         super().__init__()
         check_criterion(adversarial_criterion)
+        check_loss_weight('AdversarialDistillLoss', loss_weight)
+        _check_non_negative('adversarial_weight', adversarial_weight)
         _check_non_negative('category_weight', category_weight)
         _check_non_negative('regularization_weight', regularization_weight)
         _check_non_negative('fake_as_real_weight', fake_as_real_weight)
         self.loss_weight = loss_weight
+        self.adversarial_weight = adversarial_weight
         self.category_weight = category_weight
         self.regularization_weight = regularization_weight
         self.fake_as_real_weight = fake_as_real_weight
@@ -105,10 +116,10 @@ class AdversarialDistillLoss(nn.Module):
             gt_labels (Tensor): (N,) class indices.
 
         Returns:
-            Tensor: ``loss_weight * (adv(student -> teacher)
-            + category_weight * CE(student classes, labels))``.
+            Tensor: ``loss_weight * (adversarial_weight * adv(student ->
+            teacher) + category_weight * CE(student classes, labels))``.
         """
-        loss = self._adv(student_scores, True) + (
+        loss = self.adversarial_weight * self._adv(student_scores, True) + (
             self.category_weight * self._category(student_scores, gt_labels))
         return self.loss_weight * loss
 
@@ -147,8 +158,10 @@ class AdversarialDistillLoss(nn.Module):
                    for w in discriminator_weights),
                   teacher_scores.new_zeros(()))
         losses = dict(
-            loss_real=self._adv(teacher_scores, True),
-            loss_fake=self._adv(student_scores, False),
+            loss_real=self.adversarial_weight *
+            self._adv(teacher_scores, True),
+            loss_fake=self.adversarial_weight *
+            self._adv(student_scores, False),
             loss_category=self.category_weight *
             (self._category(teacher_scores, gt_labels) +
              self._category(student_scores, gt_labels)),

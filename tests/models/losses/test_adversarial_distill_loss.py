@@ -115,3 +115,32 @@ def test_errors():
     with pytest.raises(ValueError, match='differ in shape'):
         AdversarialDistillLoss().discriminator_loss(
             _scores(0), torch.randn(N, 3), LABELS, [])
+
+
+# --------------------------------------------- the real/fake switch alone
+def test_adversarial_weight_scales_only_the_real_fake_terms():
+    s = _scores(0, requires_grad=True)
+    loss = AdversarialDistillLoss(adversarial_weight=0.0,
+                                  category_weight=0.5)(s, LABELS)
+    torch.testing.assert_close(loss, 0.5 * _ce(s.detach()[:, 1:], LABELS))
+    loss.backward()
+    assert torch.all(s.grad[:, 0] == 0) and s.grad[:, 1:].abs().sum() > 0
+
+    t, f = _scores(1), _scores(2)
+    half = AdversarialDistillLoss(adversarial_weight=0.5)
+    full = AdversarialDistillLoss()
+    terms_half = half.discriminator_loss(t, f, LABELS, [])
+    terms_full = full.discriminator_loss(t, f, LABELS, [])
+    for key in ('loss_real', 'loss_fake'):
+        torch.testing.assert_close(terms_half[key], 0.5 * terms_full[key])
+    torch.testing.assert_close(terms_half['loss_category'],
+                               terms_full['loss_category'])
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(loss_weight=-1.0), 'loss_weight must be a finite number >= 0'),
+    (dict(adversarial_weight=-1.0), 'adversarial_weight must be >= 0'),
+])
+def test_negative_weights_are_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        AdversarialDistillLoss(**kwargs)
