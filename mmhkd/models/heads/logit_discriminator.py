@@ -2,7 +2,9 @@
 
 KSANC (arXiv 1904.05100), framework figure, "Discriminator" inset:
 ``BN -> FC -> BN, ReLU -> FC -> BN, ReLU -> FC``, whose output holds one
-teacher/student unit and C category units (AC-GAN style).
+teacher/student unit and C category units (AC-GAN style). The normalisation
+is an option (ours): the figure's BatchNorm, spectral normalisation of the
+FC layers (Miyato et al. 2018) or none.
 """
 from typing import List, Optional, Tuple
 
@@ -10,6 +12,9 @@ import torch
 import torch.nn as nn
 from mmengine.model import BaseModule
 from mmrazor.registry import MODELS
+from torch.nn.utils.parametrizations import spectral_norm
+
+NORMS = ('batch', 'spectral', 'none')
 
 
 def _check_positive(name: str, value: object) -> None:
@@ -31,6 +36,11 @@ class LogitDiscriminator(BaseModule):
             CIFAR-100 yet small next to the student).
         in_channels (int, optional): Input width; ``None`` (default) means
             ``num_classes``, the width of the logits it judges.
+        norm (str): ``'batch'`` (default, the paper's figure): BatchNorm
+            before the first FC and after each hidden FC; D's output for a
+            sample then depends on the rest of its batch. ``'spectral'``:
+            no BatchNorm, spectral normalisation of every FC (a
+            Lipschitz-bounded D, ours). ``'none'``: plain FC/ReLU layers.
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -38,6 +48,7 @@ class LogitDiscriminator(BaseModule):
                  num_classes: int,
                  hidden_channels: int = 256,
                  in_channels: Optional[int] = None,
+                 norm: str = 'batch',
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         in_channels = num_classes if in_channels is None else in_channels
@@ -47,16 +58,29 @@ class LogitDiscriminator(BaseModule):
         self.num_classes = num_classes
         self.hidden_channels = hidden_channels
         self.in_channels = in_channels
-        self.layers = nn.Sequential(
-            nn.BatchNorm1d(in_channels),
-            nn.Linear(in_channels, hidden_channels),
-            nn.BatchNorm1d(hidden_channels),
-            nn.ReLU(),
-            nn.Linear(hidden_channels, hidden_channels),
-            nn.BatchNorm1d(hidden_channels),
-            nn.ReLU(),
-            nn.Linear(hidden_channels, 1 + num_classes),
-        )
+        if norm not in NORMS:
+            raise ValueError(f'norm={norm!r} is not supported; allowed: '
+                             f'{NORMS}')
+        self.norm = norm
+        self.layers = nn.Sequential(*self._build_layers(
+            in_channels, hidden_channels, 1 + num_classes, norm))
+
+    @staticmethod
+    def _build_layers(in_channels: int, hidden: int, out_channels: int,
+                      norm: str) -> List[nn.Module]:
+        widths = [(in_channels, hidden), (hidden, hidden),
+                  (hidden, out_channels)]
+        layers: List[nn.Module] = []
+        if norm == 'batch':
+            layers.append(nn.BatchNorm1d(in_channels))
+        for i, (c_in, c_out) in enumerate(widths):
+            fc = nn.Linear(c_in, c_out)
+            layers.append(spectral_norm(fc) if norm == 'spectral' else fc)
+            if i < len(widths) - 1:
+                if norm == 'batch':
+                    layers.append(nn.BatchNorm1d(c_out))
+                layers.append(nn.ReLU())
+        return layers
 
     def forward(self, logits: torch.Tensor) -> torch.Tensor:
         """Score logits.
@@ -87,5 +111,12 @@ class LogitDiscriminator(BaseModule):
     def weight_matrices(self) -> List[torch.Tensor]:
         """The Linear layers' weight matrices, the ``omega_D`` that the
         paper's regulariser ``mu (|omega_D| + ||omega_D||^2)`` penalises
-        (biases and BN affine parameters are left out, ours)."""
-        return [m.weight for m in self.layers if isinstance(m, nn.Linear)]
+        (biases and BN affine parameters are left out, ours). With
+        ``norm='spectral'`` these are the unnormalised weights."""
+        matrices = []
+        for m in self.layers:
+            if isinstance(m, nn.Linear):
+                parametrized = getattr(m, 'parametrizations', None)
+                matrices.append(parametrized.weight.original
+                                if parametrized is not None else m.weight)
+        return matrices

@@ -59,3 +59,47 @@ def test_registered():
     from mmrazor.registry import MODELS
     d = MODELS.build(dict(type='LogitDiscriminator', num_classes=3))
     assert isinstance(d, LogitDiscriminator) and d.hidden_channels == 256
+
+
+# ------------------------------------------------------ the norm option
+@pytest.mark.parametrize('norm', ['spectral', 'none'])
+def test_without_batch_norm_a_sample_does_not_depend_on_its_batch(norm):
+    torch.manual_seed(0)
+    d = LogitDiscriminator(num_classes=4, hidden_channels=8, norm=norm)
+    d.train()
+    assert not any(isinstance(m, torch.nn.BatchNorm1d) for m in d.modules())
+    x = torch.randn(6, 4)
+    alone = d(x[:1])
+    with torch.no_grad():  # spectral norm's power iteration: train only
+        d.eval()
+        alone_eval, batch_eval = d(x[:1]), d(x)[:1]
+    torch.testing.assert_close(alone_eval, batch_eval)
+    assert alone.shape == (1, 5)
+
+
+def test_batch_norm_makes_a_sample_depend_on_its_batch():
+    torch.manual_seed(0)
+    d = LogitDiscriminator(num_classes=4, hidden_channels=8).train()
+    x = torch.randn(6, 4)
+    assert not torch.allclose(d(x[:2])[:1], d(x)[:1])
+
+
+def test_spectral_norm_bounds_each_layer():
+    torch.manual_seed(0)
+    d = LogitDiscriminator(num_classes=4, hidden_channels=8, norm='spectral')
+    d.train()
+    for _ in range(30):  # power iterations run in train-mode forwards
+        d(torch.randn(5, 4))
+    for layer in d.layers:
+        if isinstance(layer, torch.nn.Linear):
+            sigma = torch.linalg.matrix_norm(layer.weight.detach(), ord=2)
+            assert abs(sigma.item() - 1.0) < 0.05
+    # the regulariser sees the unnormalised weights, which are parameters
+    names = {id(p) for p in d.parameters()}
+    assert all(id(w) in names for w in d.weight_matrices())
+    assert len(d.weight_matrices()) == 3
+
+
+def test_unknown_norm_is_refused():
+    with pytest.raises(ValueError, match="norm='layer' is not supported"):
+        LogitDiscriminator(num_classes=4, norm='layer')
