@@ -14,9 +14,11 @@ import torch.nn.functional as F
 from mmrazor.models.algorithms.base import BaseAlgorithm
 from mmrazor.registry import MODELS
 
+from .attention_settings import check_same_settings
 from .hksanc_distill import gt_labels_of, load_checkpoint_state
 
 FEATURE_SOURCES = ('neck', 'backbone')
+SETTINGS_KEY = 'attention_settings'
 
 
 @MODELS.register_module()
@@ -59,6 +61,24 @@ class AttentionAdaptation(BaseAlgorithm):
         self.connector = MODELS.build(connector)
         self.head = nn.Linear(
             sum(self.connector.attention_channels), num_classes)
+
+    def get_extra_state(self) -> dict:
+        """Saved in every checkpoint as ``_extra_state``: the connector's
+        settings (query, ``attention_cfg``, widths), so that distillation can
+        refuse estimators adapted under other settings."""
+        return {SETTINGS_KEY: self.connector.settings()}
+
+    def set_extra_state(self, state: dict) -> None:
+        """Resuming or loading this phase: the recorded settings must be the
+        connector's own.
+
+        Raises:
+            ValueError: Naming every setting that differs.
+        """
+        recorded = (state or {}).get(SETTINGS_KEY)
+        if recorded is not None:
+            check_same_settings(recorded, self.connector.settings(),
+                                'this checkpoint')
 
     def train(self, mode: bool = True) -> 'AttentionAdaptation':
         """The teacher always stays in eval mode."""

@@ -6,6 +6,7 @@ Li et al., "Hierarchical Knowledge Squeezed Adversarial Network Compression"
 cross-entropy, off by default); a logit discriminator with a category head is
 trained against it with its own optimizer.
 """
+import os.path as osp
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -13,19 +14,26 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
 from ..heads import LogitDiscriminator
+from .attention_settings import check_same_settings
 from .recorder_sources import install_recorder_source_check
-from .teacher_checkpoint import (load_checkpoint_state,  # noqa: F401
+from .teacher_checkpoint import (CheckpointMismatchError,
+                                 load_checkpoint_state, load_state_strictly,
                                  load_teacher_checkpoint)
 
 # clear errors for recorder sources that name no module (any distiller)
 install_recorder_source_check()
 
 OPTIM_KEYS = ('student', 'discriminator')
+DISCRIMINATOR_INPUTS = ('logits', 'probabilities', 'descriptors')
+ADAPTATION_HINT = (
+    'It is written by phase 2 (teacher adaptation): python tools/train.py '
+    'configs/hksanc/hksanc-adaptation_<teacher>.py, whose work dir then '
+    'holds epoch_1.pth.')
 
 
 def gt_labels_of(data_samples: Sequence) -> torch.Tensor:
@@ -78,9 +86,41 @@ class HKSANCDistill(SingleTeacherDistill):
         adversarial_warmup_iters (int): Iterations at the start during which
             the student ignores ``L_adv`` (D still trains). Defaults to 0.
         fake_as_real_dropout (float): Dropout on the student logits fed to D
-            for the fake-as-real term (Belagiannis et al. 2018 use 0.5).
+            for the fake-as-real term. Belagiannis et al. 2018 apply dropout
+            (p = 0.5) inside the student; here it is applied to the logits
+            D sees (ours, no second student forward). D scores these samples
+            in eval mode, so the pass neither normalises with student-only
+            batch statistics nor moves D's BatchNorm running statistics.
             Only used when the loss's ``fake_as_real_weight > 0``.
             Defaults to 0.5.
+        student_connectors (Sequence[str]): Distiller connectors of the
+            student side, in the order of ``teacher_connectors`` (used by
+            ``attention_map_loss``, the connector warm-up and
+            ``discriminator_input='descriptors'``). Defaults to
+            ('student_attention', ).
+        attention_map_loss (dict, optional): A loss on the attention maps,
+            e.g. ``dict(type='AttentionMapLoss', loss_weight=1.0)``: ties the
+            student's maps to the teacher's (ours; the paper compares only
+            the squeezed descriptors). Logged as ``distill.loss_map``.
+            Default None (off).
+        intermediate_warmup_iters (int): For these first iterations the
+            student connectors see DETACHED student features: they fit the
+            teacher's descriptors while no intermediate-supervision gradient
+            reaches the student network (the hint stage of FitNets, Romero
+            et al. 2015). Default 0 (off).
+        intermediate_ramp_iters (int): After the warm-up, the gradient that
+            the intermediate terms (``L_is``, the map loss, D on descriptors)
+            send into the student network through its connectors rises
+            linearly from 0 to 1 over these iterations: lambda3 as the
+            network sees it ramps up, while the connectors keep learning at
+            the full weight. Default 0 (off).
+        discriminator_input (str): What D judges (ours; the paper: logits).
+            ``'logits'`` (default); ``'probabilities'``: softmax of the logits
+            at ``discriminator_temperature``; ``'descriptors'``: the
+            concatenated squeezed descriptors of all supervised stages (D's
+            ``in_channels`` must be their total width).
+        discriminator_temperature (float): Temperature of
+            ``discriminator_input='probabilities'``. Defaults to 1.0.
         teacher_ckpt (str, optional): The trained teacher, loaded STRICTLY
             (mmrazor's own loading only warns about mismatched keys).
         **kwargs: ``SingleTeacherDistill`` arguments. ``calculate_student_loss``
@@ -106,6 +146,12 @@ class HKSANCDistill(SingleTeacherDistill):
                  discriminator_interval: int = 1,
                  adversarial_warmup_iters: int = 0,
                  fake_as_real_dropout: float = 0.5,
+                 student_connectors: Sequence[str] = ('student_attention', ),
+                 attention_map_loss: Optional[dict] = None,
+                 intermediate_warmup_iters: int = 0,
+                 intermediate_ramp_iters: int = 0,
+                 discriminator_input: str = 'logits',
+                 discriminator_temperature: float = 1.0,
                  calculate_student_loss: bool = False,
                  teacher_ckpt: Optional[str] = None,
                  **kwargs) -> None:
@@ -115,6 +161,27 @@ class HKSANCDistill(SingleTeacherDistill):
                          **kwargs)
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
+        else:
+            print_log(
+                'HKSANCDistill: model.teacher_ckpt is not set, so the '
+                'teacher keeps its random initialisation (fine for smoke '
+                'tests and for tools/test.py, which loads a whole '
+                'distillation checkpoint; not for training).',
+                logger='current', level=30)
+        if discriminator_input not in DISCRIMINATOR_INPUTS:
+            raise ValueError(
+                f'discriminator_input={discriminator_input!r} is not '
+                f'supported; allowed: {DISCRIMINATOR_INPUTS}')
+        if not discriminator_temperature > 0:
+            raise ValueError('discriminator_temperature must be > 0, got '
+                             f'{discriminator_temperature!r}')
+        for name, value in (('intermediate_warmup_iters',
+                             intermediate_warmup_iters),
+                            ('intermediate_ramp_iters',
+                             intermediate_ramp_iters)):
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f'{name} must be an int >= 0, got '
+                                 f'{value!r}')
         if discriminator_steps < 1 or discriminator_interval < 1:
             raise ValueError('discriminator_steps and discriminator_interval '
                              'must be >= 1, got '
@@ -128,24 +195,44 @@ class HKSANCDistill(SingleTeacherDistill):
         self.adversarial_warmup_iters = adversarial_warmup_iters
         self.fake_as_real_dropout = fake_as_real_dropout
         self.teacher_connector_names = tuple(teacher_connectors)
+        self.student_connector_names = tuple(student_connectors)
+        self.attention_map_loss = (MODELS.build(attention_map_loss)
+                                   if attention_map_loss else None)
+        self.intermediate_warmup_iters = intermediate_warmup_iters
+        self.intermediate_ramp_iters = intermediate_ramp_iters
+        self.discriminator_input = discriminator_input
+        self.discriminator_temperature = discriminator_temperature
         self._check_recorders()
+        if (self.attention_map_loss is not None
+                or discriminator_input == 'descriptors'):
+            for connector in self.student_connectors + \
+                    self.teacher_connectors:
+                connector.keep_outputs = True
         for connector in self.teacher_connectors:
             connector.requires_grad_(False)
         if teacher_attention_ckpt:
             self.load_teacher_attention(teacher_attention_ckpt)
 
+    def _connectors(self, option: str,
+                    names: Sequence[str]) -> List[nn.Module]:
+        available = list(self.distiller.connectors.keys())
+        missing = [n for n in names if n not in available]
+        if missing:
+            raise KeyError(f'{option} {missing} are not connectors '
+                           f'of the distiller; it has {available}.')
+        return [self.distiller.connectors[n] for n in names]
+
     @property
     def teacher_connectors(self) -> List[nn.Module]:
         """The frozen, teacher-side connectors of the distiller."""
-        available = list(self.distiller.connectors.keys())
-        missing = [
-            n for n in self.teacher_connector_names if n not in available
-        ]
-        if missing:
-            raise KeyError(f'teacher_connectors {missing} are not connectors '
-                           f'of the distiller; it has {available}.')
-        return [self.distiller.connectors[n] for n in
-                self.teacher_connector_names]
+        return self._connectors('teacher_connectors',
+                                self.teacher_connector_names)
+
+    @property
+    def student_connectors(self) -> List[nn.Module]:
+        """The student-side connectors, paired with ``teacher_connectors``."""
+        return self._connectors('student_connectors',
+                                self.student_connector_names)
 
     def _check_recorders(self) -> None:
         for side, recorders in (('student',
@@ -160,7 +247,18 @@ class HKSANCDistill(SingleTeacherDistill):
                     "source='head.fc') or set logits_recorder.")
 
     def load_teacher_attention(self, checkpoint: str) -> None:
-        """Load the adaptation phase's ``connector.*`` weights (strict)."""
+        """Load the adaptation phase's ``connector.*`` weights (strict).
+
+        The settings that phase recorded (query, ``attention_cfg``, widths)
+        must equal the teacher connector's; a checkpoint without the record
+        (made before it was kept) is loaded with a warning.
+
+        Raises:
+            FileNotFoundError: Naming the option, the path and phase 2.
+            ValueError: When the recorded settings differ (each listed), or
+                the config has no teacher connectors.
+            CheckpointMismatchError: Missing, unexpected or mis-shaped keys.
+        """
         if not self.teacher_connectors:
             raise ValueError(
                 f'teacher_attention_ckpt={checkpoint!r} is set but the '
@@ -168,15 +266,43 @@ class HKSANCDistill(SingleTeacherDistill):
                 f'{self.teacher_connector_names}); set '
                 'model.teacher_attention_ckpt=None for configs without the '
                 'attention part.')
+        is_url = checkpoint.startswith(('http://', 'https://'))
+        if not is_url and not osp.isfile(checkpoint):
+            raise FileNotFoundError(
+                f'model.teacher_attention_ckpt not found: {checkpoint} '
+                f'(relative paths are read from {osp.abspath(".")}). '
+                + ADAPTATION_HINT)
         target = self.teacher_connectors[0]
-        state = load_checkpoint_state(checkpoint, prefix='connector.')
-        result = target.load_state_dict(state, strict=False)
-        if result.missing_keys or result.unexpected_keys:
+        full = load_checkpoint_state(checkpoint, prefix='')
+        recorded = (full.get('_extra_state') or {}).get('attention_settings')
+        if recorded is None:
+            print_log(
+                f'teacher_attention_ckpt {checkpoint} does not record the '
+                'attention settings it was adapted with (made by an older '
+                'mmhkd); they cannot be checked against this config.',
+                logger='current', level=30)
+        else:
+            check_same_settings(recorded, target.settings(),
+                                f'teacher_attention_ckpt {checkpoint}')
+        state = {
+            k[len('connector.'):]: v
+            for k, v in full.items() if k.startswith('connector.')
+        }
+        if not state:
             raise KeyError(
-                f'teacher_attention_ckpt {checkpoint} does not match the '
-                f'teacher connector: missing keys {result.missing_keys}, '
-                f'unexpected keys {result.unexpected_keys}. It must come '
-                'from the adaptation config of the same teacher.')
+                f'teacher_attention_ckpt {checkpoint} has no weights under '
+                f"'connector.' (its top-level prefixes are "
+                f'{sorted({k.split(".")[0] for k in full})}): it is not a '
+                'checkpoint of the adaptation phase. ' + ADAPTATION_HINT)
+        try:
+            load_state_strictly(target, state, checkpoint,
+                                'model.teacher_attention_ckpt')
+        except CheckpointMismatchError as error:
+            raise CheckpointMismatchError(
+                f'{error} It must come from the adaptation config of the same '
+                'teacher, with the same query mode (global/hierarchical) and '
+                'stage_channels as this config\'s teacher connector.'
+            ) from None
         target._is_init = True
 
     def train(self, mode: bool = True) -> 'HKSANCDistill':
@@ -227,37 +353,93 @@ class HKSANCDistill(SingleTeacherDistill):
                 "'HKSANCOptimWrapperConstructor', student=..., "
                 'discriminator=...).')
         student_wrapper = optim_wrapper['student']
+        iteration = current_iteration()
+        for connector in self.student_connectors_if_any():
+            connector.input_grad_scale = self.intermediate_scale(iteration)
         with student_wrapper.optim_context(context):
             data = self.data_preprocessor(data, True)
             inputs, data_samples = data['inputs'], data['data_samples']
             losses = loss_forward(inputs, data_samples)
             labels = gt_labels_of(data_samples).to(inputs.device)
-            student_logits = self._logits(from_student=True)
-            teacher_logits = self._logits(from_student=False).detach()
+            if self.attention_map_loss is not None:
+                losses['distill.loss_map'] = self._attention_map_loss()
+            student_inputs = self._discriminator_inputs(from_student=True)
+            teacher_inputs = self._discriminator_inputs(
+                from_student=False).detach()
+        self._release_connector_outputs()
 
         log_vars: Dict[str, torch.Tensor] = {}
-        iteration = current_iteration()
         if iteration % self.discriminator_interval == 0:
             for _ in range(self.discriminator_steps):
                 log_vars.update(
-                    discriminator_step(teacher_logits,
-                                       student_logits.detach(), labels,
+                    discriminator_step(teacher_inputs,
+                                       student_inputs.detach(), labels,
                                        optim_wrapper['discriminator']))
 
         with student_wrapper.optim_context(context):
             if iteration >= self.adversarial_warmup_iters:
                 losses['distill.loss_adv'] = self._student_adversarial_loss(
-                    student_logits, labels)
+                    student_inputs, labels)
             loss, student_log_vars = self.parse_losses(losses)
         student_wrapper.update_params(loss)
         log_vars.update(student_log_vars)
         return log_vars
 
+    def student_connectors_if_any(self) -> List[nn.Module]:
+        """The student connectors, or none when the config has no attention
+        part (the no-IS ablation and the ANC-style baseline)."""
+        names = set(self.distiller.connectors.keys())
+        return [self.distiller.connectors[n]
+                for n in self.student_connector_names if n in names]
+
+    def _attention_map_loss(self) -> torch.Tensor:
+        student = [m for c in self.student_connectors
+                   for m in c.attention_maps]
+        teacher = [m for c in self.teacher_connectors
+                   for m in c.last_attention_maps]
+        return self.attention_map_loss(student, teacher)
+
+    def intermediate_scale(self, iteration: int) -> float:
+        """Scale of the intermediate gradient reaching the student network
+        at ``iteration``: 0 during the warm-up, then a linear ramp to 1 over
+        ``intermediate_ramp_iters`` (1 at once without a ramp)."""
+        done = iteration - self.intermediate_warmup_iters
+        if done < 0:
+            return 0.0
+        if self.intermediate_ramp_iters <= 0:
+            return 1.0
+        return float(min(done / self.intermediate_ramp_iters, 1.0))
+
+    def _discriminator_inputs(self, from_student: bool) -> torch.Tensor:
+        """What D judges for one side (``discriminator_input``)."""
+        if self.discriminator_input == 'descriptors':
+            connectors = (self.student_connectors
+                          if from_student else self.teacher_connectors)
+            return torch.cat(
+                [d for c in connectors for d in c.descriptors], dim=1)
+        logits = self._logits(from_student)
+        if self.discriminator_input == 'probabilities':
+            return F.softmax(logits / self.discriminator_temperature, dim=1)
+        return logits
+
+    def _release_connector_outputs(self) -> None:
+        """Drop the outputs the connectors kept for this iteration."""
+        for connector in self.distiller.connectors.values():
+            if getattr(connector, 'keep_outputs', False):
+                connector.attention_maps = ()
+                connector.descriptors = ()
+
     def _discriminator_step(self, teacher_logits: torch.Tensor,
                             student_logits: torch.Tensor,
                             labels: torch.Tensor,
                             wrapper) -> Dict[str, torch.Tensor]:
-        """Update D on teacher (real) vs detached student (fake) logits."""
+        """Update D on teacher (real) vs detached student (fake) inputs.
+
+        The arguments are D's inputs (logits unless ``discriminator_input``
+        says otherwise). The fake-as-real samples are scored with D in eval
+        mode: their batch holds only student samples, whose statistics must
+        neither normalise them nor move D's running statistics.
+        """
         self.discriminator.train()
         self.discriminator.requires_grad_(True)
         num = teacher_logits.shape[0]
@@ -267,9 +449,13 @@ class HKSANCDistill(SingleTeacherDistill):
             teacher_scores, student_scores = scores[:num], scores[num:]
             fake_as_real = None
             if self.adversarial_loss.fake_as_real_weight > 0:
-                fake_as_real = self.discriminator(
-                    F.dropout(student_logits, self.fake_as_real_dropout,
-                              training=True))
+                self.discriminator.eval()
+                try:
+                    fake_as_real = self.discriminator(
+                        F.dropout(student_logits, self.fake_as_real_dropout,
+                                  training=True))
+                finally:
+                    self.discriminator.train()
             terms = self.adversarial_loss.discriminator_loss(
                 teacher_scores, student_scores, labels,
                 self.discriminator.weight_matrices(), fake_as_real)
@@ -286,7 +472,9 @@ class HKSANCDistill(SingleTeacherDistill):
 
     def _student_adversarial_loss(self, student_logits: torch.Tensor,
                                   labels: torch.Tensor) -> torch.Tensor:
-        """L_adv for the student: D frozen and in eval mode (unchanged)."""
+        """L_adv for the student: D frozen and in eval mode (unchanged).
+
+        ``student_logits`` are D's student-side inputs, with gradient."""
         self.discriminator.eval()
         self.discriminator.requires_grad_(False)
         try:

@@ -39,6 +39,15 @@ def _check_widths(name: str, values: Sequence[int]) -> List[int]:
     return values
 
 
+def scale_gradient(tensor: torch.Tensor, scale: float) -> torch.Tensor:
+    """The same values, with the gradient flowing back through it times
+    ``scale`` (0: detached)."""
+    if scale == 0.0:
+        return tensor.detach()
+    detached = tensor.detach()
+    return detached + scale * (tensor - detached)
+
+
 def build_channel_transform(in_channels: int, out_channels: int,
                             transform_cfg: dict) -> nn.Module:
     """Build the 1x1 channel transform ``in_channels -> out_channels``.
@@ -166,6 +175,26 @@ class HierarchicalAttentionConnector(BaseConnector):
                 TaskDrivenAttention(c_att, query_channels,
                                     **self.attention_cfg))
         self.last_attention_maps: Tuple[torch.Tensor, ...] = ()
+        self.attention_maps: Tuple[torch.Tensor, ...] = ()
+        self.descriptors: Tuple[torch.Tensor, ...] = ()
+        self.keep_outputs = False
+        self.input_grad_scale = 1.0
+
+    def settings(self) -> dict:
+        """What decides the estimators' function besides their weights.
+
+        Recorded in the teacher-adaptation checkpoint, so that distillation
+        can refuse estimators adapted under other settings.
+        """
+        return dict(
+            stage_channels=list(self.stage_channels),
+            attention_channels=list(self.attention_channels),
+            descriptor_channels=self.descriptor_channels,
+            descriptor_source=self.descriptor_source,
+            stage_indices=(None if self.stage_indices is None else list(
+                self.stage_indices)),
+            query=self.query,
+            attention_cfg=dict(self.attention_cfg))
 
     def _check_stage_indices(
             self, stage_indices: Optional[Sequence[int]]) -> Optional[list]:
@@ -274,9 +303,23 @@ class HierarchicalAttentionConnector(BaseConnector):
 
         Returns:
             tuple[Tensor]: One (N, attention_channels[i]) descriptor per
-            supervised stage, shallow -> deep. The attention maps are kept,
-            detached, in ``self.last_attention_maps``.
+            supervised stage, shallow -> deep. The attention maps, (N, 1, H,
+            W) per stage, are kept, detached, in ``self.last_attention_maps``.
+            With ``self.keep_outputs`` set (by an algorithm that also needs
+            them, e.g. for a loss on the maps; it clears them after use), the
+            maps and the descriptors are kept with their graph in
+            ``self.attention_maps`` and ``self.descriptors``.
+            ``self.input_grad_scale`` (set by the algorithm for a connector
+            warm-up and ramp) scales the gradient that reaches the network
+            through the recorded tensors, not their values: 0 detaches them
+            (the connector learns, the network gets nothing), 1 (default)
+            leaves them as they are.
         """
+        if self.input_grad_scale != 1.0 and isinstance(feature,
+                                                      (tuple, list)):
+            feature = type(feature)(
+                scale_gradient(t, self.input_grad_scale)
+                if isinstance(t, torch.Tensor) else t for t in feature)
         stages, global_descriptor = self._split(feature)
         for i, stage in enumerate(stages):
             self._check_stage(i, stage)
@@ -296,4 +339,7 @@ class HierarchicalAttentionConnector(BaseConnector):
                                                     query)
             query = descriptors[i]
         self.last_attention_maps = tuple(m.detach() for m in maps)
+        if self.keep_outputs:
+            self.attention_maps = tuple(maps)
+            self.descriptors = tuple(descriptors)
         return tuple(descriptors)
