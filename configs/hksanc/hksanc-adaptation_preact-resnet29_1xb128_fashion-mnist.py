@@ -8,16 +8,14 @@ _base_ = [
     '../_base_/models/preact-resnet29_fashion-mnist.py',
     '../_base_/datasets/fashion_mnist_bs128.py',
     '../_base_/default_runtime.py',
+    '../_base_/hksanc/attention.py',
 ]
 default_scope = 'mmrazor'
 teacher_ckpt = 'checkpoints/preact-resnet29_1xb128_fashion-mnist.pth'
 
-# --- Open choices of the method (see README, "Open choices") -------------
-query_mode = 'global'  # 'global' (KSANC) or 'hierarchical' (top-down, ours)
-attention_cfg = dict(
-    act='relu',  # nonlinearity before the score; None = paper's literal form
-    pool_source='fused',  # pool L + proj(g) (paper's equation) or 'features'
-    pooling='weighted_sum')  # convex combination; 'mean' = paper's literal
+# The attention settings (query_mode, attention_cfg) come from
+# ../_base_/hksanc/attention.py, the same file distillation inherits; this
+# run's checkpoint records them.
 adaptation_images_per_class = 2000  # 20,000 of the 60,000 training images
 
 teacher = _base_.teacher_model
@@ -40,8 +38,8 @@ model = dict(
         stage_channels=(64, 128, 256),
         descriptor_channels=128,
         descriptor_source='neck',
-        query=query_mode,
-        attention_cfg=attention_cfg))
+        query=_base_.query_mode,
+        attention_cfg=_base_.attention_cfg))
 
 train_dataloader = dict(
     dataset=dict(num_per_class=adaptation_images_per_class, subset_seed=0))

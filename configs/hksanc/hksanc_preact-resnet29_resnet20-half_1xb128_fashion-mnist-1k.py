@@ -47,6 +47,10 @@ model = dict(
             teacher_attention=dict(
                 stage_channels=(64, 128, 256), descriptor_channels=128))))
 
+# Weight decay of the attention score convs (the student's decay pulls a
+# score conv towards a uniform map): decay_mult 1.0 keeps the student's
+# decay, 0.0 exempts them. Set it with --cfg-options
+#   optim_wrapper.student.paramwise_cfg.custom_keys.score.decay_mult=0.0
 optim_wrapper = dict(
     _delete_=True,
     constructor='HKSANCOptimWrapperConstructor',
@@ -54,7 +58,8 @@ optim_wrapper = dict(
     student=dict(
         optimizer=dict(
             type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4,
-            nesterov=True)))
+            nesterov=True),
+        paramwise_cfg=dict(custom_keys=dict(score=dict(decay_mult=1.0)))))
 param_scheduler = dict(
     _delete_=True,
     student=[

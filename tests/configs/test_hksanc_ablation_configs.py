@@ -17,11 +17,12 @@ ABLATIONS = sorted(glob.glob(osp.join(CONFIG_ROOT, 'hksanc', 'ablations',
                                       '*.py')))
 TEACHER = osp.join(CONFIG_ROOT, 'vanilla',
                    'preact-resnet29_1xb128_fashion-mnist.py')
-EXPECTED = {  # config prefix -> (lambda2, category weight, lambda3, far)
-    'hksanc-no-is': (1.0, 1.0, 0.0, 0.0),
-    'hksanc-no-adv': (0.0, 1.0, 1.0, 0.0),
-    'hksanc-no-category': (1.0, 0.0, 1.0, 0.0),
-    'anc': (1.0, 0.0, 0.0, 1e-3),
+EXPECTED = {  # config prefix -> (lambda2, real/fake weight, category
+    # weight, lambda3, fake-as-real weight): each ablation changes one thing
+    'hksanc-no-is': (1.0, 1.0, 1.0, 0.0, 0.0),
+    'hksanc-no-adv': (1.0, 0.0, 1.0, 1.0, 0.0),
+    'hksanc-no-category': (1.0, 1.0, 0.0, 1.0, 0.0),
+    'anc': (1.0, 1.0, 0.0, 0.0, 1e-3),
 }
 
 
@@ -40,11 +41,11 @@ def test_switches_reach_the_model(config):
         model = MODELS.build(cfg.model)
     adv = model.adversarial_loss
     losses = model.distiller.distill_losses
-    got = (adv.loss_weight, adv.category_weight,
+    got = (adv.loss_weight, adv.adversarial_weight, adv.category_weight,
            losses['loss_is'].loss_weight if 'loss_is' in losses else 0.0,
            adv.fake_as_real_weight)
     assert got == EXPECTED[osp.basename(config).split('_')[0]]
-    if got[2] == 0.0:
+    if got[3] == 0.0:
         # no IS: the attention part is gone, not computed at weight 0
         assert list(losses.keys()) == ['loss_backbone']
         assert len(model.distiller.connectors) == 0

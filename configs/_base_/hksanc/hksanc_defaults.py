@@ -3,6 +3,7 @@
 # default; the README's "Open choices" table lists them with the reasons.
 # A concrete config inherits this file and sets the networks, their stage
 # widths, the recorders' sources and the checkpoints.
+_base_ = ['./attention.py']
 
 # --- Loss weights (paper: lambda1..3, mu; values not given) --------------
 lambda_backbone = 1.0  # lambda1: logit L2, mean over classes (sum diverged)
@@ -12,29 +13,42 @@ mu = 1e-3  # D's weight regulariser mu * (L1 + L2) (METHOD.md default)
 category_weight = 1.0  # D's category head, in both sides (AC-GAN reading)
 fake_as_real_weight = 0.0  # ANC's fake-as-real term on student logits (off)
 student_ce_weight = 0.0  # optional plain CE of the student (paper: none)
+backbone_mode = 'l2'  # L_b: 'l2' (paper's logit L2) or 'kd' (ours)
+backbone_temperature = 4.0  # KD temperature of backbone_mode='kd'
 # --- Discriminator and schedule of the two players -----------------------
+adversarial_weight = 1.0  # D's real/fake game, both sides (0: category only)
 discriminator_hidden = 256  # width of D's two hidden FC layers
+discriminator_norm = 'batch'  # 'batch' (paper's figure), 'spectral', 'none'
+discriminator_input = 'logits'  # 'logits' (paper), 'probabilities',
+# or 'descriptors' (D's in_channels = total squeezed width)
+discriminator_temperature = 1.0  # softmax temperature for 'probabilities'
 discriminator_steps = 1  # D updates per iteration, before the student's
 discriminator_interval = 1  # train D every this many iterations
 adversarial_warmup_iters = 0  # student ignores L_adv for these iterations
 discriminator_optimizer = dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))
-# --- Attention estimators -------------------------------------------------
-query_mode = 'global'  # 'global' (KSANC) or 'hierarchical' (top-down, ours)
-attention_cfg = dict(
-    act='relu',  # nonlinearity before the score; None = paper's literal
-    pool_source='fused',  # pool L + proj(g) (equation) or 'features' (figure)
-    pooling='weighted_sum')  # convex combination; 'mean' = paper's literal
+# --- Attention estimators (query_mode, attention_cfg: ./attention.py) ----
+query_mode = _base_.query_mode
+attention_cfg = _base_.attention_cfg
 intermediate_cfg = dict(
-    normalize=False,  # L2-normalise descriptors before the L2
+    normalize=False,  # L2-normalise: per-sample 2 - 2cos, summed
+    standardize=False,  # per-channel standardisation over the batch (ours)
     stage_weights=None,  # per-stage weights; None = 1 each
-    reduction='mean')  # mean over channels ('sum' = paper's norm literally)
+    reduction=None)  # None: 'sum' if normalize else 'mean' over channels
+attention_map_loss = None  # e.g. dict(type='AttentionMapLoss',
+# loss_weight=1.0): KL(M_T || M_S) per stage (ours; off)
+intermediate_warmup_iters = 0  # student connectors on detached features
+intermediate_ramp_iters = 0  # then lambda3 ramps 0 -> 1 over these
 transform_cfg = dict(type='conv_bn')  # student channel transform
 # --- Distributed training (used only with a launcher other than 'none') --
 model_wrapper_cfg = dict(type='HKSANCDistributedDataParallel')
 
 # L_b and its inputs, named so that configs without the attention part
 # (ablations/hksanc-no-is, ablations/anc_logits) can keep only this term.
-loss_backbone = dict(type='BackboneLogitLoss', loss_weight=lambda_backbone)
+loss_backbone = dict(
+    type='BackboneLogitLoss',
+    loss_weight=lambda_backbone,
+    mode=backbone_mode,
+    temperature=backbone_temperature)
 loss_backbone_mapping = dict(
     student_logits=dict(from_student=True, recorder='logits'),
     teacher_logits=dict(from_student=False, recorder='logits'))
@@ -46,10 +60,17 @@ model = dict(
     discriminator=dict(
         type='LogitDiscriminator',
         num_classes=None,  # set by the concrete config
-        hidden_channels=discriminator_hidden),
+        hidden_channels=discriminator_hidden,
+        norm=discriminator_norm),
+    discriminator_input=discriminator_input,
+    discriminator_temperature=discriminator_temperature,
+    attention_map_loss=attention_map_loss,
+    intermediate_warmup_iters=intermediate_warmup_iters,
+    intermediate_ramp_iters=intermediate_ramp_iters,
     adversarial_loss=dict(
         type='AdversarialDistillLoss',
         loss_weight=lambda_adversarial,
+        adversarial_weight=adversarial_weight,
         category_weight=category_weight,
         regularization_weight=mu,
         fake_as_real_weight=fake_as_real_weight),
