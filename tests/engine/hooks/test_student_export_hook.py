@@ -197,7 +197,7 @@ def test_distillation_configs_export_the_student(path, tmp_path):
 
 
 def test_distillation_configs_are_all_found():
-    assert len(DISTILL_CONFIGS) == 23 and len(OTHER_CONFIGS) == 17
+    assert len(DISTILL_CONFIGS) == 23 and len(OTHER_CONFIGS) == 18
 
 
 @pytest.mark.parametrize('path', OTHER_CONFIGS,
