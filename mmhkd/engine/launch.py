@@ -9,6 +9,8 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
 from mmengine.runner import Runner
 
+from .view_pool_config import apply_teacher_cache
+
 
 def default_work_dir(config_path: str) -> str:
     """``./work_dirs/<config name>``, as in OpenMMLab's tools."""
@@ -95,6 +97,9 @@ def build_runner_config(config_path: str,
     Returns:
         Config: Ready for :func:`build_runner`.
 
+    With ``model.teacher_cache`` set, the training set becomes the cache's
+    view pool (:func:`apply_teacher_cache`).
+
     Raises:
         FileExistsError: The work dir holds a run, and neither ``resume``
             nor ``overwrite`` was given.
@@ -127,6 +132,7 @@ def build_runner_config(config_path: str,
         cfg.load_from = resume
     if resume is None and not overwrite:
         check_work_dir_free(cfg.work_dir)
+    apply_teacher_cache(cfg)
     return cfg
 
 

@@ -1,3 +1,3 @@
 """Models registered by mmhkd."""
 from . import (algorithms, attention, backbones, connectors, heads,  # noqa
-               losses, necks)
+               losses, necks, teacher_cache)

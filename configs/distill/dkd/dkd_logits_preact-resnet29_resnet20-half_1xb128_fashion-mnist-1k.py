@@ -18,7 +18,8 @@ teacher_ckpt = 'checkpoints/preact-resnet29_1xb128_fashion-mnist.pth'
 
 model = dict(
     _scope_='mmrazor',
-    type='SingleTeacherDistill',
+    # mmrazor's SingleTeacherDistill plus model.teacher_cache (mmhkd)
+    type='CachedTeacherDistill',
     data_preprocessor=dict(
         type='mmpretrain.ClsDataPreprocessor',
         num_classes=10,

@@ -14,7 +14,8 @@ student = _base_.student_model
 student.head.loss.loss_weight = 0.1
 model = dict(
     _scope_='mmrazor',
-    type='SingleTeacherDistill',
+    # mmrazor's SingleTeacherDistill plus model.teacher_cache (mmhkd)
+    type='CachedTeacherDistill',
     data_preprocessor=dict(
         type='mmpretrain.ClsDataPreprocessor',
         num_classes=10,

@@ -1,6 +1,7 @@
 """Distillation algorithms (registered in mmrazor's MODELS) and the checks
 that turn configuration mistakes into clear errors."""
 from .attention_adaptation import AttentionAdaptation
+from .cached_teacher_distill import CachedTeacherDistill
 from .hksanc_distill import HKSANCDistill, check_num_classes
 from .recorder_sources import (RecorderSourceError, check_recorder_sources,
                                install_recorder_source_check)
@@ -8,7 +9,7 @@ from .teacher_checkpoint import (CheckpointMismatchError,
                                  load_state_strictly, load_teacher_checkpoint)
 
 __all__ = [
-    'AttentionAdaptation', 'HKSANCDistill', 'CheckpointMismatchError',
+    'AttentionAdaptation', 'CachedTeacherDistill', 'HKSANCDistill', 'CheckpointMismatchError',
     'RecorderSourceError', 'check_num_classes', 'check_recorder_sources',
     'install_recorder_source_check', 'load_state_strictly',
     'load_teacher_checkpoint'

@@ -15,15 +15,14 @@ import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapperDict
 from mmengine.logging import MessageHub, print_log
-from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
 from ..heads import LogitDiscriminator
 from .attention_settings import check_same_settings
+from .cached_teacher_distill import CachedTeacherDistill
 from .recorder_sources import install_recorder_source_check
 from .teacher_checkpoint import (CheckpointMismatchError,
-                                 load_checkpoint_state, load_state_strictly,
-                                 load_teacher_checkpoint)
+                                 load_checkpoint_state, load_state_strictly)
 
 # clear errors for recorder sources that name no module (any distiller)
 install_recorder_source_check()
@@ -42,7 +41,7 @@ def gt_labels_of(data_samples: Sequence) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class HKSANCDistill(SingleTeacherDistill):
+class HKSANCDistill(CachedTeacherDistill):
     """Hierarchical knowledge squeezed adversarial distillation.
 
     The distiller (an mmrazor ``ConfigurableDistiller``) records both
@@ -123,6 +122,14 @@ class HKSANCDistill(SingleTeacherDistill):
             ``discriminator_input='probabilities'``. Defaults to 1.0.
         teacher_ckpt (str, optional): The trained teacher, loaded STRICTLY
             (mmrazor's own loading only warns about mismatched keys).
+        teacher_cache (str, optional): Read the teacher's logits and
+            squeezed descriptors from this cache (``tools/cache_teacher.py``)
+            instead of running the teacher, which is then not built
+            (:class:`CachedTeacherDistill`). The teacher connectors are
+            still built and loaded from ``teacher_attention_ckpt`` (so the
+            run's checkpoints have the same keys) but never run. Not with
+            ``attention_map_loss`` or ``discriminator_input='descriptors'``
+            (the maps and D's teacher inputs are not cached).
         **kwargs: ``SingleTeacherDistill`` arguments. ``calculate_student_loss``
             defaults to False here: the paper has no plain CE term.
 
@@ -154,20 +161,23 @@ class HKSANCDistill(SingleTeacherDistill):
                  discriminator_temperature: float = 1.0,
                  calculate_student_loss: bool = False,
                  teacher_ckpt: Optional[str] = None,
+                 teacher_cache: Optional[str] = None,
                  **kwargs) -> None:
-        # teacher_ckpt=None: mmrazor would load it non-strictly
-        super().__init__(calculate_student_loss=calculate_student_loss,
-                         teacher_ckpt=None,
-                         **kwargs)
-        if teacher_ckpt:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt)
-        else:
-            print_log(
-                'HKSANCDistill: model.teacher_ckpt is not set, so the '
-                'teacher keeps its random initialisation (fine for smoke '
-                'tests and for tools/test.py, which loads a whole '
-                'distillation checkpoint; not for training).',
-                logger='current', level=30)
+        super().__init__(
+            calculate_student_loss=calculate_student_loss,
+            teacher_ckpt=teacher_ckpt,
+            teacher_cache=teacher_cache,
+            teacher_checkpoints=dict(
+                teacher_attention_ckpt=teacher_attention_ckpt),
+            **kwargs)
+        if teacher_cache and (attention_map_loss
+                              or discriminator_input == 'descriptors'):
+            raise ValueError(
+                'model.teacher_cache holds the teacher\'s logits and squeezed '
+                'descriptors, not its attention maps: set '
+                'attention_map_loss=None and discriminator_input to '
+                "'logits' or 'probabilities', or train with the live "
+                'teacher (model.teacher_cache=None).')
         if discriminator_input not in DISCRIMINATOR_INPUTS:
             raise ValueError(
                 f'discriminator_input={discriminator_input!r} is not '
@@ -308,7 +318,8 @@ class HKSANCDistill(SingleTeacherDistill):
     def train(self, mode: bool = True) -> 'HKSANCDistill':
         """Teacher and teacher connectors always stay in eval mode."""
         super().train(mode)
-        self.teacher.eval()
+        if self.teacher is not None:
+            self.teacher.eval()
         for connector in self.teacher_connectors:
             connector.eval()
         return self
