@@ -9,6 +9,10 @@
 #   3. distillation of the half-width ResNet-20 on 1,000 labelled images.
 # A phase whose final checkpoint exists is skipped, so a rerun resumes; a
 # finished run is never overwritten.
+# TEACHER_CACHE_VIEWS=K: before phase 3, cache the teacher side (teacher,
+# neck, adapted estimators) for K augmented views of each of the 1,000
+# images with tools/cache_teacher.py, and distil from the cache into a work
+# dir of its own (docs/teacher_cache.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
@@ -20,6 +24,13 @@ ADAPT_CFG=configs/hksanc/hksanc-adaptation_preact-resnet29_1xb128_fashion-mnist.
 ADAPT_DIR=$WORK/hksanc-adaptation_preact-resnet29_1xb128_fashion-mnist
 DISTILL_CFG=configs/hksanc/hksanc_preact-resnet29_resnet20-half_1xb128_fashion-mnist-1k.py
 DISTILL_DIR=$WORK/hksanc_preact-resnet29_resnet20-half_1xb128_fashion-mnist-1k
+VIEWS=${TEACHER_CACHE_VIEWS:-}
+CACHE_OPTIONS=()
+if [ -n "$VIEWS" ]; then
+    CACHE=$WORK/teacher_cache/hksanc_fashion-mnist-1k_views$VIEWS.npy
+    DISTILL_DIR=${DISTILL_DIR}_cached-views$VIEWS
+    CACHE_OPTIONS=(model.teacher_cache="$CACHE")
+fi
 START=$(date +%s)
 
 if [ ! -f "$TEACHER_CKPT" ]; then
@@ -40,13 +51,21 @@ else
     echo "== phase 2: done before ($ADAPT_DIR/epoch_1.pth)"
 fi
 
+if [ -n "$VIEWS" ]; then
+    echo "== teacher cache: $VIEWS views per image -> $CACHE"
+    $PY tools/cache_teacher.py "$DISTILL_CFG" --views "$VIEWS" --out "$CACHE" \
+        --cfg-options model.teacher_ckpt="$TEACHER_CKPT" \
+        model.teacher_attention_ckpt="$ADAPT_DIR/epoch_1.pth"
+fi
+
 if [ ! -f "$DISTILL_DIR/epoch_60.pth" ]; then
     echo "== phase 3: HKSANC distillation"
     RESUME=()
     if ls "$DISTILL_DIR"/epoch_*.pth >/dev/null 2>&1; then RESUME=(--resume); fi
     $PY tools/train.py "$DISTILL_CFG" --work-dir "$DISTILL_DIR" "${RESUME[@]}" \
         --cfg-options model.teacher_ckpt="$TEACHER_CKPT" \
-        model.teacher_attention_ckpt="$ADAPT_DIR/epoch_1.pth"
+        model.teacher_attention_ckpt="$ADAPT_DIR/epoch_1.pth" \
+        "${CACHE_OPTIONS[@]}"
 else
     echo "== phase 3: done before ($DISTILL_DIR/epoch_60.pth)"
 fi

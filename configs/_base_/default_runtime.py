@@ -11,10 +11,13 @@ default_hooks = dict(
 # ChannelsLastHook runs convolutions in NHWC (about 2x faster on these CPUs,
 # same values up to float rounding; README "Cost"); disable it with
 #   --cfg-options custom_hooks.0.enabled=False
+# PairedInitHook re-seeds torch just before the weights are initialised, so
+# seed k initialises the student identically in every method (paired seeds)
 custom_hooks = [
     dict(type='ChannelsLastHook'),
     dict(type='RNGStateHook'),
-    dict(type='NonFiniteLossHook')
+    dict(type='NonFiniteLossHook'),
+    dict(type='PairedInitHook')
 ]
 env_cfg = dict(
     cudnn_benchmark=False,

@@ -52,11 +52,13 @@ def build_runner_for_cost(cfg: Config, work_dir: str) -> Runner:
 
     Checkpoint-producing phases (the teacher attention checkpoint of phase 2)
     are not needed to time a step: ``teacher_attention_ckpt`` is dropped, the
-    estimators keep their initialisation (their cost is the same).
+    estimators keep their initialisation (their cost is the same). A config
+    that reads a teacher cache keeps it (the cache was built with it).
     """
     cfg = copy.deepcopy(cfg)
     cfg.work_dir = work_dir
-    if 'teacher_attention_ckpt' in cfg.model:
+    if 'teacher_attention_ckpt' in cfg.model and not cfg.model.get(
+            'teacher_cache'):
         cfg.model.teacher_attention_ckpt = None
     cfg.custom_hooks = []
     cfg.visualizer = dict(

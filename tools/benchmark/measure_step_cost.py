@@ -28,6 +28,8 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 import mmhkd  # noqa: E402,F401
+from mmhkd.benchmark.cached_variant import (CACHED_SUFFIX,  # noqa: E402
+                                            cached_config)
 from mmhkd.benchmark.cost_table import cost_markdown  # noqa: E402
 from mmhkd.benchmark.memory import PeakResidentSampler  # noqa: E402
 from mmhkd.engine.hooks import to_channels_last  # noqa: E402
@@ -72,6 +74,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help=f'also time {UNFUSED!r}: HKSANC with the student '
                         'connector run module by module (transform, then '
                         'estimator) instead of the fused computation')
+    parser.add_argument('--cached', nargs='*', default=[],
+                        help='also time these methods distilling from a '
+                        f'teacher cache (rows NAME{CACHED_SUFFIX}; the cache '
+                        'is built for the config with one view per image)')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the per-method memory subprocesses')
     parser.add_argument('--out', help='write the results (JSON) here')
@@ -79,7 +85,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.steps < 1 or args.rounds < 1 or args.steps % args.rounds:
         parser.error('--steps must be a positive multiple of --rounds')
-    for name in args.methods + ([args.memory_of] if args.memory_of else []):
+    for name in args.methods + args.cached + (
+            [args.memory_of.replace(CACHED_SUFFIX, '')]
+            if args.memory_of else []):
         if name not in (PLAIN, UNFUSED):
             try:
                 method_by_name(name)
@@ -88,20 +96,29 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def config_of(name: str) -> Config:
-    """The config a method (or the ``UNFUSED`` variant) is built from."""
-    method = method_by_name('hksanc' if name == UNFUSED else name)
+def config_of(name: str, work_dir: str) -> Config:
+    """The config a method (or the ``UNFUSED`` or cached variant) is built
+    from; a cached variant's cache and its cost go into ``CACHE_INFO``."""
+    base = name[:-len(CACHED_SUFFIX)] if name.endswith(CACHED_SUFFIX) \
+        else name
+    method = method_by_name('hksanc' if base == UNFUSED else base)
     cfg = Config.fromfile(osp.join(REPO_ROOT, method.config))
     if name == UNFUSED:
         cfg.merge_from_dict(UNFUSED_OPTIONS)
+    if name.endswith(CACHED_SUFFIX):
+        os.makedirs(work_dir, exist_ok=True)
+        cfg, CACHE_INFO[name] = cached_config(cfg, work_dir)
     return cfg
+
+
+CACHE_INFO: Dict[str, dict] = {}
 
 
 def build_timers(names: List[str], work_dir: str, memory_format: str):
     """Step closures and parameter counts, method by method."""
     timers, params = [], {}
     for name in names:
-        cfg = config_of(name)
+        cfg = config_of(name, osp.join(work_dir, name))
         runner = build_runner_for_cost(cfg, osp.join(work_dir, name))
         if memory_format == 'channels_last':
             to_channels_last(runner.model)
@@ -165,6 +182,9 @@ def main(argv=None) -> None:
                                    args.memory_format)))
         return
     names = list(args.methods)
+    for name in args.cached:
+        position = names.index(name) + 1 if name in names else len(names)
+        names.insert(position, name + CACHED_SUFFIX)
     if args.unfused and 'hksanc' in names and UNFUSED not in names:
         names.insert(names.index('hksanc') + 1, UNFUSED)
     with tempfile.TemporaryDirectory() as work_dir:
@@ -184,7 +204,7 @@ def main(argv=None) -> None:
     rows = {}
     for timer in timers:
         row = dict(ms_per_step=timer.median_ms(), steps=len(timer.seconds),
-                   **params[timer.name])
+                   **params[timer.name], **CACHE_INFO.get(timer.name, {}))
         if vanilla_student is not None:
             row['added_to_deployed'] = row['student'] - vanilla_student
         rows[timer.name] = row

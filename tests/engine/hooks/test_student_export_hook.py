@@ -183,6 +183,7 @@ def test_distillation_configs_export_the_student(path, tmp_path):
     cfg = Config.fromfile(path)
     hooks = [h['type'] for h in cfg.custom_hooks]
     assert hooks == ['ChannelsLastHook', 'RNGStateHook', 'NonFiniteLossHook',
+                     'PairedInitHook',
                      'StudentExportHook']
     assert cfg.default_hooks.checkpoint.save_best == 'auto'
     # its student config builds the plain classifier in mmpretrain's scope
@@ -204,4 +205,5 @@ def test_distillation_configs_are_all_found():
                          ids=lambda p: osp.basename(p))
 def test_other_configs_check_losses_only(path):
     hooks = [h['type'] for h in Config.fromfile(path).custom_hooks]
-    assert hooks == ['ChannelsLastHook', 'RNGStateHook', 'NonFiniteLossHook']
+    assert hooks == ['ChannelsLastHook', 'RNGStateHook', 'NonFiniteLossHook',
+                     'PairedInitHook']
