@@ -26,6 +26,9 @@ from .methods import METHODS, Method
 from .run_record import read_val_curve
 
 TRAIN_TOOL = 'tools/train.py'
+CACHE_TOOL = 'tools/cache_teacher.py'
+# ``top1_mean_last`` of a record: the mean of this many last validations
+LAST_VALIDATIONS = 5
 QUICK_OPTIONS = ('train_cfg.max_epochs=1', 'val_dataloader.dataset.indices=1000')
 QUICK_ADAPTATION_OPTIONS = ('train_dataloader.dataset.num_per_class=20',
                             'val_dataloader.dataset.indices=1000')
@@ -51,8 +54,14 @@ class Run:
         options: ``--cfg-options`` entries (``key=value``).
         work_dir: mmengine work dir (checkpoints, logs).
         needs: Names of runs that must finish first.
-        method: Method name (None for a teacher-attention phase).
-        seed: Seed (None for a teacher-attention phase).
+        method: Method name (None for a teacher-attention phase or a
+            teacher cache).
+        seed: Seed (None for a teacher-attention phase or a cache).
+        tool: The tool run (``tools/train.py``; ``tools/cache_teacher.py``
+            for a teacher cache, whose ``options`` are its arguments).
+        done_file: For a step that is not a method run: the file whose
+            existence marks it done (a cache's manifest must also say
+            ``complete``). Default: the adaptation phase's checkpoint.
     """
     name: str
     config: str
@@ -61,9 +70,13 @@ class Run:
     needs: List[str] = field(default_factory=list)
     method: Optional[str] = None
     seed: Optional[int] = None
+    tool: str = TRAIN_TOOL
+    done_file: Optional[str] = None
 
     def command(self, python: str, resume: bool) -> List[str]:
-        """The ``tools/train.py`` command line of this run."""
+        """The command line of this run."""
+        if self.tool != TRAIN_TOOL:
+            return [python, self.tool, self.config, *self.options]
         cmd = [python, TRAIN_TOOL, self.config, '--work-dir', self.work_dir]
         if resume:
             cmd.append('--resume')
@@ -183,16 +196,23 @@ class Suite:
         return osp.join(self.results_dir, 'logs', f'{run.name}.log')
 
     def is_done(self, run: Run) -> bool:
-        """A run is done when its record exists (adaptation: checkpoint)."""
+        """A run is done when its record exists (adaptation: checkpoint;
+        teacher cache: a complete manifest)."""
         if run.method is None:
-            return osp.isfile(osp.join(self.repo_root,
-                                       adaptation_checkpoint(run.work_dir)))
+            marker = osp.join(self.repo_root, run.done_file or
+                              adaptation_checkpoint(run.work_dir))
+            if not osp.isfile(marker):
+                return False
+            if marker.endswith('.manifest.json'):
+                with open(marker) as f:
+                    return bool(json.load(f).get('complete'))
+            return True
         return osp.isfile(self.record_path(run))
 
     def _start(self, run: Run) -> subprocess.Popen:
         work_dir = osp.join(self.repo_root, run.work_dir)
-        resume = has_checkpoint(work_dir)
-        if osp.isdir(work_dir) and not resume:
+        resume = run.tool == TRAIN_TOOL and has_checkpoint(work_dir)
+        if osp.isdir(work_dir) and not resume and run.tool == TRAIN_TOOL:
             # died before its first checkpoint: nothing to keep
             shutil.rmtree(work_dir)
         os.makedirs(work_dir, exist_ok=True)
@@ -229,10 +249,13 @@ class Suite:
             raise RuntimeError(f'run {run.name} finished without a '
                                f'validation result in {work_dir}')
         last_epoch = max(curve)
+        last = sorted(curve)[-LAST_VALIDATIONS:]
         record = dict(name=run.name, method=run.method, seed=run.seed,
                       config=run.config, options=run.options,
                       command=' '.join(['python'] + command[1:]),
                       top1=curve[last_epoch], last_epoch=last_epoch,
+                      top1_mean_last=sum(curve[e] for e in last) / len(last),
+                      mean_last_epochs=last,
                       top1_per_epoch={str(k): v
                                       for k, v in sorted(curve.items())},
                       wall_s=round(wall_s, 1),

@@ -1,0 +1,8 @@
+# v2 protocol: the vanilla student (cross-entropy only) on the view pool.
+_base_ = ['../vanilla/resnet20-half_1xb128_fashion-mnist-1k.py',
+          './_protocol.py']
+train_cfg = _base_.v2_train_cfg
+train_dataloader = dict(dataset=dict(
+    _delete_=True, _scope_='mmpretrain', type='ViewPoolDataset',
+    num_views=_base_.v2_num_views, cache_seed=_base_.v2_cache_seed,
+    dataset=_base_.train_dataloader.dataset))
