@@ -30,10 +30,14 @@ from mmhkd.engine.student_config import write_student_config  # noqa: E402
 FORBIDDEN = ('teacher.', 'discriminator.', 'distiller.', 'architecture.')
 DISTILL_CONFIGS = sorted(
     glob.glob(osp.join(CONFIG_ROOT, 'distill', '*', '*.py')) +
-    glob.glob(osp.join(CONFIG_ROOT, 'hksanc', 'hksanc_*.py')))
+    glob.glob(osp.join(CONFIG_ROOT, 'hksanc', 'hksanc_*.py')) +
+    glob.glob(osp.join(CONFIG_ROOT, 'fashion-mnist-v2',
+                        '*_preact-resnet29-10e_resnet20-*.py')))
 OTHER_CONFIGS = sorted(
     glob.glob(osp.join(CONFIG_ROOT, 'vanilla', '*.py')) +
-    glob.glob(osp.join(CONFIG_ROOT, 'hksanc', 'hksanc-adaptation_*.py')))
+    glob.glob(osp.join(CONFIG_ROOT, 'hksanc', 'hksanc-adaptation_*.py')) +
+    glob.glob(osp.join(CONFIG_ROOT, 'fashion-mnist-v2', 'vanilla_*.py')) +
+    glob.glob(osp.join(CONFIG_ROOT, 'fashion-mnist-v2', 'adaptation_*.py')))
 
 
 @pytest.fixture(scope='session')
@@ -198,7 +202,7 @@ def test_distillation_configs_export_the_student(path, tmp_path):
 
 
 def test_distillation_configs_are_all_found():
-    assert len(DISTILL_CONFIGS) == 23 and len(OTHER_CONFIGS) == 18
+    assert len(DISTILL_CONFIGS) == 29 and len(OTHER_CONFIGS) == 20
 
 
 @pytest.mark.parametrize('path', OTHER_CONFIGS,

@@ -1,0 +1,85 @@
+"""The v2 paired benchmark's plan and configs."""
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from conftest import REPO_ROOT
+from mmhkd.benchmark.protocol_v2 import (V2_ADAPTATION, V2_METHODS,
+                                         V2_TEACHER, V2_VIEWS, paired_method,
+                                         plan_v2_runs)
+from mmhkd.benchmark.suite import CACHE_TOOL, Suite
+
+
+def test_plan_orders_phase_two_caches_then_seeds():
+    runs = plan_v2_runs(num_seeds=2, work_root='w')
+    names = [r.name for r in runs]
+    assert names[0] == 'adaptation-v2'
+    caches = [r for r in runs if r.tool == CACHE_TOOL]
+    assert [r.name for r in caches] == [
+        f'cache-{m.name}' for m in V2_METHODS if m.cache]
+    assert names[-2 * len(V2_METHODS):] == [
+        f'{m.name}__seed{s}' for s in range(2) for m in V2_METHODS]
+    hksanc = next(r for r in runs if r.name == 'hksanc__seed1')
+    assert 'randomness.seed=1' in hksanc.options
+    assert 'model.teacher_cache=w/caches/hksanc.npy' in hksanc.options
+    assert ('model.teacher_attention_ckpt=w/adaptation/epoch_1.pth'
+            in hksanc.options)
+    assert hksanc.needs == ['cache-hksanc']
+    vanilla = next(r for r in runs if r.name == 'vanilla__seed0')
+    assert not any('teacher' in o for o in vanilla.options)
+    cache = next(r for r in runs if r.name == 'cache-hksanc')
+    assert cache.needs == ['adaptation-v2']
+    assert cache.command('py', resume=False)[:7] == [
+        'py', CACHE_TOOL, paired_method('hksanc').config, '--views',
+        str(V2_VIEWS), '--out', 'w/caches/hksanc.npy']
+
+
+def test_cache_step_is_done_only_when_complete(tmp_path):
+    (run, ) = [r for r in plan_v2_runs(
+        [paired_method('kd-tuned')], 1, work_root='w')
+        if r.tool == CACHE_TOOL]
+    suite = Suite([run], str(tmp_path / 'results'), repo_root=str(tmp_path))
+    assert not suite.is_done(run)
+    manifest = tmp_path / 'w' / 'caches' / 'kd-tuned.npy.manifest.json'
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"complete": false}')
+    assert not suite.is_done(run)
+    manifest.write_text('{"complete": true}')
+    assert suite.is_done(run)
+
+
+@pytest.mark.parametrize('method', V2_METHODS, ids=lambda m: m.name)
+def test_v2_configs_share_the_protocol(method):
+    cfg = Config.fromfile(osp.join(REPO_ROOT, method.config))
+    dataset = cfg.train_dataloader.dataset
+    assert dataset.type == 'ViewPoolDataset'
+    assert (dataset.num_views, dataset.cache_seed) == (V2_VIEWS, 0)
+    assert dataset.dataset.num_per_class == 100
+    assert (cfg.train_cfg.max_epochs, cfg.train_cfg.val_begin,
+            cfg.train_cfg.val_interval) == (60, 51, 2)
+    if method.name != 'vanilla':
+        assert cfg.model.teacher_ckpt == V2_TEACHER
+        assert cfg.model.type in ('CachedTeacherDistill', 'HKSANCDistill')
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert 'PairedInitHook' in hooks
+
+
+def test_v2_adaptation_uses_the_v2_teacher():
+    cfg = Config.fromfile(osp.join(REPO_ROOT, V2_ADAPTATION))
+    assert cfg.model.teacher_ckpt == V2_TEACHER
+    assert cfg.model.type == 'AttentionAdaptation'
+
+
+def test_ablations_differ_from_hksanc_in_one_thing():
+    base = Config.fromfile(osp.join(REPO_ROOT,
+                                    paired_method('hksanc').config)).model
+    no_adv = Config.fromfile(osp.join(
+        REPO_ROOT, paired_method('hksanc-no-adv').config)).model
+    no_cat = Config.fromfile(osp.join(
+        REPO_ROOT, paired_method('hksanc-no-category').config)).model
+    assert no_adv.adversarial_loss.adversarial_weight == 0.0
+    assert base.adversarial_loss.adversarial_weight == 1.0
+    assert no_cat.adversarial_loss.category_weight == 0.0
+    for model in (no_adv, no_cat):
+        assert model.distiller == base.distiller
