@@ -93,3 +93,34 @@ def test_unfused_variant_runs_the_student_connector_module_by_module(
                                                       True) is True
     args = cost_tool.parse_args(['--methods', 'kd', 'hksanc', '--unfused'])
     assert args.unfused
+
+
+def test_cached_variant_reads_a_cache_and_builds_no_teacher(
+        cost_tool, tmp_path, fashion_mnist_root, monkeypatch):
+    from mmengine.config import Config
+
+    from mmhkd.benchmark.cached_variant import cached_config
+    from mmhkd.benchmark.step_cost import (build_runner_for_cost,
+                                           first_batch, runner_step)
+    cfg = Config.fromfile(cost_tool.osp.join(
+        cost_tool.REPO_ROOT, cost_tool.method_by_name('hksanc').config))
+    cfg.train_dataloader.dataset.num_per_class = 1
+    cfg.train_dataloader.batch_size = 4
+    cached, info = cached_config(cfg, str(tmp_path))
+    assert info['cache_images'] == 10
+    assert info['cache_bytes_per_view'] == 458 * 4
+    assert cached.model.teacher_cache == str(tmp_path / 'teacher_cache.npy')
+    assert cached.model.teacher_attention_ckpt == str(tmp_path /
+                                                      'attention.pth')
+    assert cached.train_dataloader.dataset.type == 'ViewPoolDataset'
+    runner = build_runner_for_cost(cached, str(tmp_path / 'run'))
+    assert runner.model.teacher is None
+    batch = first_batch(runner, cached)
+    before = {k: v.clone() for k, v in
+              runner.model.architecture.state_dict().items()}
+    runner_step(runner, cached, batch)()
+    after = runner.model.architecture.state_dict()
+    assert any(not torch.equal(before[k], after[k]) for k in before
+               if after[k].is_floating_point())
+    args = cost_tool.parse_args(['--methods', 'kd', '--cached', 'kd'])
+    assert args.cached == ['kd']

@@ -19,7 +19,7 @@ import os.path as osp
 import subprocess
 import sys
 import tempfile
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
@@ -96,7 +96,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def config_of(name: str, work_dir: str) -> Config:
+def config_of(name: str, work_dir: Optional[str] = None) -> Config:
     """The config a method (or the ``UNFUSED`` or cached variant) is built
     from; a cached variant's cache and its cost go into ``CACHE_INFO``."""
     base = name[:-len(CACHED_SUFFIX)] if name.endswith(CACHED_SUFFIX) \
@@ -106,6 +106,8 @@ def config_of(name: str, work_dir: str) -> Config:
     if name == UNFUSED:
         cfg.merge_from_dict(UNFUSED_OPTIONS)
     if name.endswith(CACHED_SUFFIX):
+        if work_dir is None:
+            raise ValueError(f'{name} builds a teacher cache: give a work_dir')
         os.makedirs(work_dir, exist_ok=True)
         cfg, CACHE_INFO[name] = cached_config(cfg, work_dir)
     return cfg
