@@ -57,6 +57,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-root')
     parser.add_argument('--results-dir')
     parser.add_argument('--report-only', action='store_true')
+    parser.add_argument('--out', help='the paired results (JSON; a .md '
+                        'beside it); default: paired.json beside the '
+                        'results dir')
     args = parser.parse_args(argv)
     for name in args.methods:
         try:
@@ -82,8 +85,10 @@ def teacher_top1():
         return json.load(f).get('accuracy/top1')
 
 
-def write_paired(results_dir: str, methods, reading: str) -> str:
-    """``paired.json`` and ``paired.md`` beside the records' folder."""
+def write_paired(results_dir: str, methods, reading: str,
+                 out: str = None) -> str:
+    """``paired.json`` and ``paired.md`` (default: beside the records'
+    folder)."""
     configs = {m.name: m.config for m in methods}
     pairs = [p for p in ABLATION_PAIRS if p[0] in configs and p[1] in configs]
     result = paired_results(
@@ -94,12 +99,13 @@ def write_paired(results_dir: str, methods, reading: str) -> str:
                       validations=[52, 54, 56, 58, 60],
                       command='python tools/benchmark/run_paired_suite.py'),
         teacher_top1=teacher_top1(), pairs_with=pairs)
-    out_dir = osp.dirname(osp.abspath(results_dir))
-    path = osp.join(out_dir, 'paired.json')
+    path = out or osp.join(osp.dirname(osp.abspath(results_dir)),
+                           'paired.json')
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     with open(path, 'w') as f:
         json.dump(result, f, indent=2)
         f.write('\n')
-    with open(osp.join(out_dir, 'paired.md'), 'w') as f:
+    with open(osp.splitext(path)[0] + '.md', 'w') as f:
         f.write(paired_markdown(result, {m.name: m.label for m in methods}))
     return path
 
@@ -116,7 +122,8 @@ def main(argv=None) -> None:
               threads=args.threads).run()
         print(f'[suite] wall time {(time.time() - start) / 60:.1f} min',
               flush=True)
-    print(f'[suite] {write_paired(args.results_dir, methods, args.reading)}')
+    print('[suite] ' + write_paired(args.results_dir, methods, args.reading,
+                                    args.out))
 
 
 if __name__ == '__main__':
