@@ -52,6 +52,12 @@ def main(argv=None) -> dict:
         overwrite=True)  # testing saves no checkpoint: nothing overwritten
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    # the checkpoint under test holds every weight (teacher and adapted
+    # estimators included): the distillation's own sources are not needed
+    for option in ('teacher_ckpt', 'teacher_attention_ckpt',
+                   'teacher_cache'):
+        if option in cfg.get('model', {}):
+            cfg.model[option] = None
     runner = build_runner(cfg)
     metrics = runner.test()
     if args.out:

@@ -27,9 +27,17 @@ def export_state_dict(src: str,
 
     Returns:
         dict: The exported state dict.
+
+    Raises:
+        ValueError: ``dst`` is ``src`` (even with ``overwrite``).
+        FileExistsError: ``dst`` exists and ``overwrite`` is False.
     """
     if not osp.isfile(src):
         raise FileNotFoundError(f'Checkpoint not found: {src}')
+    if osp.exists(dst) and osp.samefile(src, dst):
+        raise ValueError(f'The output {dst} is the input checkpoint itself; '
+                         'exporting would replace it. Choose another output '
+                         'file.')
     if osp.exists(dst) and not overwrite:
         raise FileExistsError(f'{dst} exists; pass overwrite=True (--force) '
                               'to replace it.')

@@ -41,7 +41,13 @@ def enable_amp(cfg: Config) -> None:
         wrapper.setdefault('loss_scale', 'dynamic')
 
 
-FINISHED_RUN_MARKERS = ('last_checkpoint', 'epoch_*.pth', 'iter_*.pth')
+# what a run leaves that a new run would overwrite: checkpoints, and the
+# exported weights of StudentExportHook (also after epoch_*.pth was
+# deleted). student_config.py alone is not a run: every run writes it at its
+# start, the same for the same config, so a run killed before its first
+# checkpoint can be started again.
+FINISHED_RUN_MARKERS = ('last_checkpoint', 'epoch_*.pth', 'iter_*.pth',
+                        'best_*.pth', 'student_last.pth', 'student_best.pth')
 
 
 def finished_run_files(work_dir: str) -> List[str]:

@@ -194,8 +194,11 @@ def test_build_runner_uses_runner_type(tmp_path, monkeypatch):
     assert built == [cfg]
 
 
-@pytest.mark.parametrize('marker', ['last_checkpoint', 'epoch_3.pth',
-                                    'iter_500.pth'])
+@pytest.mark.parametrize('marker', [
+    'last_checkpoint', 'epoch_3.pth', 'iter_500.pth',
+    # exported results alone (the epoch_*.pth files deleted) are a run too
+    'student_last.pth', 'student_best.pth', 'best_accuracy_top1_epoch_1.pth'
+])
 def test_work_dir_with_a_run_is_refused(tmp_path, marker):
     work_dir = tmp_path / 'work'
     work_dir.mkdir()
@@ -222,8 +225,10 @@ def test_work_dir_with_a_run_is_refused(tmp_path, marker):
 def test_work_dir_without_a_run_is_accepted(tmp_path):
     work_dir = tmp_path / 'work'
     work_dir.mkdir()
-    for name in ('student_last.pth', 'best_accuracy_top1_epoch_1.pth',
-                 'epoch_1.pth.tmp'):
+    # student_config.py is written at every run's start (a run killed before
+    # its first checkpoint leaves only it)
+    for name in ('epoch_1.pth.tmp', 'notes.txt', 'student.pth',
+                 'student_config.py'):
         (work_dir / name).write_text('x')
     (work_dir / '20240101_000000').mkdir()
     config = write(tmp_path, PLAIN)

@@ -152,3 +152,29 @@ def test_non_distillation_checkpoint_is_refused(tool, tiny_run, tmp_path):
     with pytest.raises(KeyError, match='is not a distillation checkpoint'):
         tool.main([tiny_run['teacher'], str(tmp_path / 'student.pth')])
     assert not osp.exists(tmp_path / 'student.pth')
+
+
+def test_output_that_is_the_input_is_refused_even_with_force(tool, tiny_run,
+                                                              tmp_path):
+    import shutil
+    source = str(tmp_path / 'epoch_1.pth')
+    shutil.copy(tiny_run['checkpoint'], source)
+    with open(source, 'rb') as f:
+        before = f.read()
+    with pytest.raises(ValueError, match='is the input checkpoint itself'):
+        tool.main([source, source, '--force'])
+    with open(source, 'rb') as f:
+        assert f.read() == before
+
+
+def test_test_tool_needs_no_distillation_sources(tiny_run, tmp_path):
+    """tools/test.py on the distillation config: the checkpoint under test
+    holds the teacher and its estimators, so their files are not read."""
+    metrics = load_tool('test').main([
+        tiny_run['config'], tiny_run['checkpoint'], '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options',
+        'model.teacher_attention_ckpt=does/not/exist.pth',
+        'model.teacher_ckpt=does/not/exist.pth',
+        'test_dataloader.dataset.num_per_class=1'
+    ])
+    assert 0.0 <= metrics['accuracy/top1'] <= 100.0

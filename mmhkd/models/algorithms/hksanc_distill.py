@@ -356,6 +356,13 @@ class HKSANCDistill(CachedTeacherDistill):
         Returns:
             Dict[str, Tensor]: Log variables of both steps.
         """
+        if not isinstance(optim_wrapper, OptimWrapperDict):
+            raise TypeError(
+                f'{type(context).__name__} trains two players and needs one '
+                f'optimizer wrapper each {OPTIM_KEYS}, got a single '
+                f'{type(optim_wrapper).__name__}; use optim_wrapper=dict('
+                "constructor='HKSANCOptimWrapperConstructor', student=dict("
+                'optimizer=...), discriminator=dict(optimizer=...)).')
         missing = [k for k in OPTIM_KEYS if k not in optim_wrapper]
         if missing:
             raise KeyError(

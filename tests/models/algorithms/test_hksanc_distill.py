@@ -515,6 +515,21 @@ def test_missing_optim_wrapper_key(hksanc_cfg):
         assert f"missing ['{missing}']" in message
 
 
+def test_plain_optim_wrapper_is_refused_with_the_constructor_to_use(
+        hksanc_cfg):
+    """A config's plain optim_wrapper=dict(optimizer=...) gives one
+    OptimWrapper; the message names the constructor (it used to be a raw
+    "argument of type 'OptimWrapper' is not iterable")."""
+    from mmengine.optim import OptimWrapper
+    model = build_model(hksanc_cfg)
+    plain = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.1))
+    with pytest.raises(TypeError) as err:
+        model.train_step(make_batch(), plain)
+    message = str(err.value)
+    assert 'got a single OptimWrapper' in message
+    assert "constructor='HKSANCOptimWrapperConstructor'" in message
+
+
 def test_unknown_teacher_connector(hksanc_cfg):
     with pytest.raises(KeyError) as err:
         build_model(hksanc_cfg, teacher_connectors=('teacher_attn', ))
