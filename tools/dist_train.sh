@@ -10,7 +10,15 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PYTHON=${PYTHON:-python}
+# the project's venv (tools/install.sh) unless PYTHON says otherwise; plain
+# `python` from PATH only when there is no venv
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x "$HERE/../.venv/bin/python" ]; then
+        PYTHON="$HERE/../.venv/bin/python"
+    else
+        PYTHON=python
+    fi
+fi
 
 PYTHONPATH="$HERE/..:${PYTHONPATH:-}" \
 "$PYTHON" -m torch.distributed.run \

@@ -12,7 +12,7 @@ from mmpretrain.datasets import BaseDataset
 from mmpretrain.datasets.categories import FASHIONMNIST_CATEGORITES
 from mmpretrain.registry import DATASETS
 
-from .idx_files import read_idx_file
+from .idx_files import DataFileError, read_idx_file
 from .labelled_subset import class_balanced_indices
 
 DEBIAN_FASHION_MNIST_ROOT = '/usr/share/datasets/fashion-mnist'
@@ -95,6 +95,16 @@ class FashionMNISTIdx(BaseDataset):
                 f'Fashion-MNIST files in {self.data_root} disagree: images '
                 f'{images.shape}, labels {labels.shape}.')
         labels = labels.astype(np.int64)
+        num_classes = len(self.METAINFO['classes'])
+        out_of_range = np.flatnonzero((labels < 0) | (labels >= num_classes))
+        if len(out_of_range):
+            first = int(out_of_range[0])
+            raise DataFileError(
+                f'{osp.join(self.data_root, label_file)}: label '
+                f'{int(labels[first])} of image {first} is outside 0..'
+                f'{num_classes - 1} ({len(out_of_range)} such labels); the '
+                'file is not Fashion-MNIST or is corrupt. Reinstall the '
+                'data: apt-get install --reinstall dataset-fashion-mnist.')
         return [
             dict(img=images[i], gt_label=int(labels[i]))
             for i in self._select(labels)

@@ -308,3 +308,20 @@ def test_reads_plain_files_in_another_root(tmp_path, raw_test):
             (images == d['img']).all(axis=(1, 2)))
         assert len(matches) >= 1
         assert d['gt_label'] in set(labels[matches].tolist())
+
+
+def test_label_out_of_range_is_a_data_error_at_load_time(tmp_path):
+    """A label outside 0..9 (a corrupt or foreign file) used to surface as a
+    raw IndexError in the first iteration."""
+    for name in ('t10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'):
+        with gzip.open(osp.join(DEBIAN_FASHION_MNIST_ROOT,
+                                name + '.gz')) as f:
+            (tmp_path / name).write_bytes(f.read())
+    labels = bytearray((tmp_path / 't10k-labels-idx1-ubyte').read_bytes())
+    labels[8 + 5] = 12  # IDX header is 8 bytes: image 5 gets label 12
+    (tmp_path / 't10k-labels-idx1-ubyte').write_bytes(bytes(labels))
+    with pytest.raises(DataFileError) as error:
+        FashionMNISTIdx(data_root=str(tmp_path), split='test')
+    message = str(error.value)
+    assert 'label 12 of image 5 is outside 0..9 (1 such labels)' in message
+    assert 't10k-labels-idx1-ubyte' in message
