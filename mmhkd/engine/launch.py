@@ -9,6 +9,7 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
 from mmengine.runner import Runner
 
+from .config_paths import resolve_input_paths
 from .view_pool_config import apply_teacher_cache
 
 
@@ -103,8 +104,11 @@ def build_runner_config(config_path: str,
     Returns:
         Config: Ready for :func:`build_runner`.
 
-    With ``model.teacher_cache`` set, the training set becomes the cache's
-    view pool (:func:`apply_teacher_cache`).
+    Relative input paths (teacher, attention and cache files, ``load_from``)
+    that exist only under the config's repository are resolved there
+    (:func:`resolve_input_paths`), so the tools work from any folder. With
+    ``model.teacher_cache`` set, the training set becomes the cache's view
+    pool (:func:`apply_teacher_cache`).
 
     Raises:
         FileExistsError: The work dir holds a run, and neither ``resume``
@@ -138,6 +142,7 @@ def build_runner_config(config_path: str,
         cfg.load_from = resume
     if resume is None and not overwrite:
         check_work_dir_free(cfg.work_dir)
+    resolve_input_paths(cfg, config_path)
     apply_teacher_cache(cfg)
     return cfg
 

@@ -110,8 +110,11 @@ def load_teacher_checkpoint(teacher: nn.Module, checkpoint: str) -> None:
     """
     is_url = checkpoint.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(checkpoint):
-        raise FileNotFoundError(f'teacher_ckpt not found: {checkpoint}. ' +
-                                TEACHER_HINT.format(path=checkpoint))
+        raise FileNotFoundError(
+            f'teacher_ckpt not found: {checkpoint} (looked for '
+            f'{osp.abspath(checkpoint)}; tools/train.py also looks under the '
+            'repository that holds the config). ' +
+            TEACHER_HINT.format(path=checkpoint))
     state = {
         re.sub(r'^module\.', '', k): v
         for k, v in load_checkpoint_state(checkpoint, prefix='').items()
