@@ -51,3 +51,33 @@ def resolve_input_paths(cfg: Config, config_path: str) -> List[str]:
             owner[name] = candidate
             changed.append(key)
     return changed
+
+
+def check_load_from(cfg: Config) -> None:
+    """Refuse ``load_from`` = an exported student for a distillation config.
+
+    mmengine loads ``load_from`` non-strictly: the plain student weights of
+    ``tools/export_student.py`` (keys ``backbone.*``, ``head.*``) match no
+    key of a distillation model (``architecture.*``), so nothing would be
+    loaded and only a warning would say so.
+
+    Raises:
+        ValueError: Naming the file and the option that loads it.
+    """
+    path = cfg.get('load_from')
+    model = cfg.get('model')
+    if (not path or cfg.get('resume') or not isinstance(model, dict)
+            or 'architecture' not in model or not osp.isfile(path)):
+        return
+    import torch
+    checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    state = checkpoint.get('state_dict', checkpoint)
+    keys = [k for k in state if isinstance(k, str)]
+    if keys and not any(k.startswith('architecture.') for k in keys):
+        raise ValueError(
+            f'load_from={path} holds plain weights ({keys[0]!r}, ...), '
+            'e.g. an exported student, not a checkpoint of this '
+            'distillation model (architecture.*): nothing of it would be '
+            'loaded. To start the student from it, set model.architecture.'
+            f"init_cfg=dict(type='Pretrained', checkpoint='{path}') instead "
+            'of load_from.')

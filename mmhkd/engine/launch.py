@@ -9,7 +9,7 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction  # noqa: F401  (re-exported)
 from mmengine.runner import Runner
 
-from .config_paths import resolve_input_paths
+from .config_paths import check_load_from, resolve_input_paths
 from .view_pool_config import apply_teacher_cache
 
 
@@ -143,6 +143,7 @@ def build_runner_config(config_path: str,
     if resume is None and not overwrite:
         check_work_dir_free(cfg.work_dir)
     resolve_input_paths(cfg, config_path)
+    check_load_from(cfg)
     apply_teacher_cache(cfg)
     return cfg
 

@@ -50,3 +50,27 @@ def test_missing_teacher_names_where_it_looked(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError) as err:
         load_teacher_checkpoint(nn.Linear(1, 1), 'checkpoints/t.pth')
     assert f'looked for {tmp_path}/checkpoints/t.pth' in str(err.value)
+
+
+def test_exported_student_as_load_from_is_refused(tmp_path):
+    import torch
+
+    from mmhkd.engine.config_paths import check_load_from
+    student = tmp_path / 'student_last.pth'
+    torch.save({'state_dict': {'backbone.conv.weight': torch.zeros(1)}},
+               student)
+    cfg = Config.fromfile(HKSANC)
+    cfg.load_from = str(student)
+    with pytest.raises(ValueError) as err:
+        check_load_from(cfg)
+    message = str(err.value)
+    assert "holds plain weights ('backbone.conv.weight', ...)" in message
+    assert (f"init_cfg=dict(type='Pretrained', checkpoint='{student}')"
+            in message)
+    whole = tmp_path / 'epoch_1.pth'
+    torch.save({'state_dict': {'architecture.backbone.conv.weight':
+                               torch.zeros(1)}}, whole)
+    cfg.load_from = str(whole)
+    check_load_from(cfg)  # a distillation checkpoint is fine
+    cfg.load_from, cfg.resume = str(student), True
+    check_load_from(cfg)  # resuming is mmengine's own business
