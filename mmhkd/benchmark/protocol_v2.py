@@ -34,12 +34,21 @@ class PairedMethod:
         config: Repository-relative config.
         cache: Whether it distils from a teacher cache (False: no teacher).
         adaptation: Whether it needs HKSANC's phase 2 checkpoint.
+        cache_group: Methods of one group have the same teacher side (the
+            same teacher, connectors, records and preprocessing) and share
+            one cache; default: the method's own name.
     """
     name: str
     label: str
     config: str
     cache: bool = True
     adaptation: bool = False
+    cache_group: Optional[str] = None
+
+    @property
+    def cache_name(self) -> str:
+        """The name of the cache this method reads."""
+        return self.cache_group or self.name
 
 
 V2_METHODS: Tuple[PairedMethod, ...] = (
@@ -47,17 +56,20 @@ V2_METHODS: Tuple[PairedMethod, ...] = (
                  f'{V2}/vanilla_resnet20-half_fashion-mnist-1k-v2.py',
                  cache=False),
     PairedMethod('kd-tuned', 'KD (T=4, 0.5 KD + 0.5 CE)',
-                 f'{V2}/kd-tuned_logits_{_PAIR}.py'),
+                 f'{V2}/kd-tuned_logits_{_PAIR}.py', cache_group='logits'),
     PairedMethod('dkd', 'DKD (mmrazor defaults)',
-                 f'{V2}/dkd_logits_{_PAIR}.py'),
+                 f'{V2}/dkd_logits_{_PAIR}.py', cache_group='logits'),
     PairedMethod('hksanc', 'HKSANC (shipped defaults)',
-                 f'{V2}/hksanc_{_PAIR}.py', adaptation=True),
+                 f'{V2}/hksanc_{_PAIR}.py', adaptation=True,
+                 cache_group='hksanc'),
     PairedMethod('hksanc-no-is', 'HKSANC w/o intermediate supervision',
                  f'{V2}/hksanc-no-is_{_PAIR}.py'),
     PairedMethod('hksanc-no-adv', 'HKSANC w/o real/fake game',
-                 f'{V2}/hksanc-no-adv_{_PAIR}.py', adaptation=True),
+                 f'{V2}/hksanc-no-adv_{_PAIR}.py', adaptation=True,
+                 cache_group='hksanc'),
     PairedMethod('hksanc-no-category', 'HKSANC w/o category head',
-                 f'{V2}/hksanc-no-category_{_PAIR}.py', adaptation=True),
+                 f'{V2}/hksanc-no-category_{_PAIR}.py', adaptation=True,
+                 cache_group='hksanc'),
 )
 
 
@@ -105,17 +117,17 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
             work_dir=adaptation_dir))
     caches = {}
     for method in methods:
-        if not method.cache:
+        if not method.cache or method.cache_name in caches:
             continue
-        out = osp.join(work_root, 'caches', f'{method.name}.npy')
+        out = osp.join(work_root, 'caches', f'{method.cache_name}.npy')
         options = [f'model.teacher_ckpt={V2_TEACHER}']
         needs = []
         if method.adaptation:
             options.append(f'model.teacher_attention_ckpt={attention}')
             needs.append('adaptation-v2')
-        caches[method.name] = out
+        caches[method.cache_name] = out
         runs.append(Run(
-            name=f'cache-{method.name}', config=method.config,
+            name=f'cache-{method.cache_name}', config=method.config,
             options=['--views', str(views), '--out', out,
                      '--cfg-options', *options],
             work_dir=osp.dirname(out), needs=needs, tool=CACHE_TOOL,
@@ -129,8 +141,9 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
             if method.adaptation:
                 options.append(f'model.teacher_attention_ckpt={attention}')
             if method.cache:
-                options.append(f'model.teacher_cache={caches[method.name]}')
-                needs.append(f'cache-{method.name}')
+                options.append(
+                    f'model.teacher_cache={caches[method.cache_name]}')
+                needs.append(f'cache-{method.cache_name}')
             name = f'{method.name}__seed{seed}'
             runs.append(Run(name=name, config=method.config, options=options,
                             work_dir=osp.join(work_root, name), needs=needs,
@@ -143,4 +156,4 @@ def cache_of(method: PairedMethod,
     """Where :func:`plan_v2_runs` puts a method's cache (None: no cache)."""
     if not method.cache:
         return None
-    return osp.join(work_root, 'caches', f'{method.name}.npy')
+    return osp.join(work_root, 'caches', f'{method.cache_name}.npy')

@@ -16,13 +16,19 @@ def test_plan_orders_phase_two_caches_then_seeds():
     names = [r.name for r in runs]
     assert names[0] == 'adaptation-v2'
     caches = [r for r in runs if r.tool == CACHE_TOOL]
+    # one cache per teacher side: KD/DKD share the logits, HKSANC and the
+    # two ablations that keep its attention part share its cache
     assert [r.name for r in caches] == [
-        f'cache-{m.name}' for m in V2_METHODS if m.cache]
+        'cache-logits', 'cache-hksanc', 'cache-hksanc-no-is']
     assert names[-2 * len(V2_METHODS):] == [
         f'{m.name}__seed{s}' for s in range(2) for m in V2_METHODS]
     hksanc = next(r for r in runs if r.name == 'hksanc__seed1')
     assert 'randomness.seed=1' in hksanc.options
     assert 'model.teacher_cache=w/caches/hksanc.npy' in hksanc.options
+    no_adv = next(r for r in runs if r.name == 'hksanc-no-adv__seed0')
+    assert 'model.teacher_cache=w/caches/hksanc.npy' in no_adv.options
+    dkd = next(r for r in runs if r.name == 'dkd__seed0')
+    assert 'model.teacher_cache=w/caches/logits.npy' in dkd.options
     assert ('model.teacher_attention_ckpt=w/adaptation/epoch_1.pth'
             in hksanc.options)
     assert hksanc.needs == ['cache-hksanc']
@@ -41,7 +47,7 @@ def test_cache_step_is_done_only_when_complete(tmp_path):
         if r.tool == CACHE_TOOL]
     suite = Suite([run], str(tmp_path / 'results'), repo_root=str(tmp_path))
     assert not suite.is_done(run)
-    manifest = tmp_path / 'w' / 'caches' / 'kd-tuned.npy.manifest.json'
+    manifest = tmp_path / 'w' / 'caches' / 'logits.npy.manifest.json'
     manifest.parent.mkdir(parents=True)
     manifest.write_text('{"complete": false}')
     assert not suite.is_done(run)
@@ -83,3 +89,18 @@ def test_ablations_differ_from_hksanc_in_one_thing():
     assert no_cat.adversarial_loss.category_weight == 0.0
     for model in (no_adv, no_cat):
         assert model.distiller == base.distiller
+
+
+@pytest.mark.parametrize('group', ['logits', 'hksanc'])
+def test_methods_sharing_a_cache_have_the_same_teacher_side(group):
+    """The cache check would refuse a shared cache otherwise."""
+    from mmhkd.engine.teacher_cache_builder import teacher_side_of
+    sides = []
+    for method in V2_METHODS:
+        if method.cache_group == group:
+            model = Config.fromfile(osp.join(REPO_ROOT, method.config)).model
+            model.teacher_ckpt = None
+            if 'teacher_attention_ckpt' in model:
+                model.teacher_attention_ckpt = None
+            sides.append(teacher_side_of(model))
+    assert len(sides) >= 2 and all(s == sides[0] for s in sides)
