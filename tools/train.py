@@ -15,6 +15,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmhkd  # noqa: E402,F401  (registers components, applies fixes)
 from mmhkd.engine.launch import (DictAction, build_runner,  # noqa: E402
                                  build_runner_config)
+from mmhkd.engine.parent_death import stop_with_parent  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -57,6 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    if args.launcher != 'none':
+        # a worker of tools/dist_train.sh: stop if the launcher is killed
+        stop_with_parent()
     cfg = build_runner_config(
         args.config,
         work_dir=args.work_dir,
