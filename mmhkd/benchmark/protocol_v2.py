@@ -87,7 +87,10 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
                  work_root: str = 'work_dirs/benchmark-v2',
                  views: int = V2_VIEWS,
                  extra_options: Sequence[str] = (),
-                 quick: bool = False) -> List[Run]:
+                 quick: bool = False,
+                 data_options: Sequence[str] = (),
+                 name_suffix: str = '',
+                 adaptation_dir: Optional[str] = None) -> List[Run]:
     """Phase 2, one cache per distillation method, then seed-major runs.
 
     Args:
@@ -98,8 +101,14 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
         extra_options: More ``--cfg-options`` for every method run.
         quick: One epoch per run, validation on 1,000 test images, a pool
             (and caches) of ``QUICK_VIEWS`` views.
+        data_options: ``--cfg-options`` that change the training set (e.g.
+            the validation split): given to the method runs and to the
+            caches, which must be built for that training set.
+        name_suffix: Appended to the method runs' names (tuning trials).
+        adaptation_dir: Work dir of phase 2 (default ``work_root/
+            adaptation``); a phase 2 that exists is shared, not rerun.
     """
-    adaptation_dir = osp.join(work_root, 'adaptation')
+    adaptation_dir = adaptation_dir or osp.join(work_root, 'adaptation')
     attention = adaptation_checkpoint(adaptation_dir)
     quick_options = []
     if quick:
@@ -120,7 +129,7 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
         if not method.cache or method.cache_name in caches:
             continue
         out = osp.join(work_root, 'caches', f'{method.cache_name}.npy')
-        options = [f'model.teacher_ckpt={V2_TEACHER}']
+        options = [f'model.teacher_ckpt={V2_TEACHER}', *data_options]
         needs = []
         if method.adaptation:
             options.append(f'model.teacher_attention_ckpt={attention}')
@@ -136,7 +145,7 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
         for method in methods:
             options = [f'randomness.seed={seed}',
                        f'train_dataloader.sampler.seed={seed}',
-                       *quick_options, *extra_options]
+                       *quick_options, *data_options, *extra_options]
             needs = []
             if method.adaptation:
                 options.append(f'model.teacher_attention_ckpt={attention}')
@@ -144,7 +153,7 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
                 options.append(
                     f'model.teacher_cache={caches[method.cache_name]}')
                 needs.append(f'cache-{method.cache_name}')
-            name = f'{method.name}__seed{seed}'
+            name = f'{method.name}{name_suffix}__seed{seed}'
             runs.append(Run(name=name, config=method.config, options=options,
                             work_dir=osp.join(work_root, name), needs=needs,
                             method=method.name, seed=seed))
