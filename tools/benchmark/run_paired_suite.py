@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=[m.name for m in V2_METHODS])
     parser.add_argument('--seeds', type=int,
                         help='seeds 0..n-1 for every method (default 5; 1 '
-                        'with --quick)')
+                        'with --quick); the report reads these seeds only')
     parser.add_argument('--jobs', type=int, default=1)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--reading', choices=READINGS,
@@ -86,13 +86,15 @@ def teacher_top1():
 
 
 def write_paired(results_dir: str, methods, reading: str,
-                 out: str = None) -> str:
+                 out: str = None, num_seeds: int = None) -> str:
     """``paired.json`` and ``paired.md`` (default: beside the records'
-    folder)."""
+    folder) from the records of seeds below ``num_seeds`` (all if None)."""
     configs = {m.name: m.config for m in methods}
     pairs = [p for p in ABLATION_PAIRS if p[0] in configs and p[1] in configs]
+    records = [r for r in read_records(results_dir)
+               if num_seeds is None or int(r['seed']) < num_seeds]
     result = paired_results(
-        read_records(results_dir), configs, REFERENCE if REFERENCE in
+        records, configs, REFERENCE if REFERENCE in
         configs else methods[0].name, reading=reading,
         protocol=dict(teacher=V2_TEACHER, views=V2_VIEWS,
                       labelled=1000, student='resnet20-half', epochs=60,
@@ -123,7 +125,7 @@ def main(argv=None) -> None:
         print(f'[suite] wall time {(time.time() - start) / 60:.1f} min',
               flush=True)
     print('[suite] ' + write_paired(args.results_dir, methods, args.reading,
-                                    args.out))
+                                    args.out, args.seeds))
 
 
 if __name__ == '__main__':
