@@ -13,12 +13,12 @@ its own phase 2) or need the teacher's maps (``attention_map_loss``, not in
 the cache) are left to a later round.
 """
 import os.path as osp
-from dataclasses import dataclass
 from typing import Dict, List, Sequence, Tuple
 
 from .paired import paired_interval
 from .protocol_v2 import paired_method, plan_v2_runs
 from .suite import Run
+from .tuning import Trial
 
 _LOSSES = 'model.distiller.distill_losses'
 _IS = f'{_LOSSES}.loss_is'
@@ -31,14 +31,6 @@ V2_VALIDATION_OPTIONS = (
     'val_dataloader.dataset.holdout_per_class=500',
 )
 TUNING_SEEDS = 2
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One trial: ``method``'s v2 config with ``options`` changed."""
-    name: str
-    method: str
-    options: Tuple[str, ...] = ()
 
 
 V2_HKSANC_TRIALS: Tuple[Trial, ...] = (

@@ -69,7 +69,7 @@ def main(argv=None) -> dict:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     cfg = build_runner_config(
-        args.config, work_dir='/tmp/mmhkd_loss_scales',
+        args.config, work_dir='work_dirs/loss_scales',
         cfg_options=args.cfg_options, overwrite=True)  # saves nothing
     from mmengine.runner import Runner
     runner = Runner.from_cfg(cfg)
