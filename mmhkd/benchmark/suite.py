@@ -95,6 +95,12 @@ def git_commit(repo_root: str) -> Optional[str]:
         return None
 
 
+def strip_repo_root(text: str, repo_root: str) -> str:
+    """``text`` with the repository's absolute path removed from every path
+    under it, so that committed logs name repository-relative paths."""
+    return text.replace(osp.abspath(repo_root).rstrip(os.sep) + os.sep, '')
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt(f'stopped by signal {signum}')
 
@@ -266,7 +272,7 @@ class Suite:
         with open(self.log_path(run), 'w') as out:
             for log in log_files:
                 with open(log) as f:
-                    out.write(f.read())
+                    out.write(strip_repo_root(f.read(), self.repo_root))
         with open(self.record_path(run), 'w') as f:
             json.dump(record, f, indent=2)
             f.write('\n')

@@ -11,7 +11,7 @@ from mmhkd.benchmark.methods import METHODS, method_by_name
 from mmhkd.benchmark.run_record import read_val_curve
 from mmhkd.benchmark.suite import (QUICK_OPTIONS, VALIDATION_OPTIONS, Run,
                                    Suite, adaptation_checkpoint,
-                                   has_checkpoint, plan_runs)
+                                   has_checkpoint, plan_runs, strip_repo_root)
 
 # one epoch on one image per class, validated on 10 test images
 TINY = ('train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
@@ -90,7 +90,8 @@ def test_real_run_is_recorded_then_skipped(tmp_path, capsys):
     assert record['seed'] == 0 and record['method'] == 'vanilla'
     assert record['command'].startswith('python tools/train.py configs/'
                                         'vanilla/')
-    assert open(suite.log_path(run)).read() == open(logs[0]).read()
+    assert open(suite.log_path(run)).read() == strip_repo_root(
+        open(logs[0]).read(), REPO_ROOT)
     stamp = os.stat(suite.record_path(run)).st_mtime_ns
     capsys.readouterr()
     tiny_vanilla_suite(tmp_path).run(poll_s=0.2)
@@ -168,3 +169,12 @@ Suite(runs, {str(tmp_path / 'results')!r}, repo_root={REPO_ROOT!r}).run(
         time.sleep(0.2)
     assert children() == []
     assert not osp.exists(tmp_path / 'results' / 'runs')  # no record
+
+
+def test_strip_repo_root_leaves_relative_paths():
+    root = osp.join(osp.sep, 'somewhere', 'repo')
+    text = (f'load {root}/checkpoints/t.pth and {root}/work_dirs/a/x.log; '
+            f'keep {root}-other/y and /elsewhere/z')
+    assert strip_repo_root(text, root + os.sep) == (
+        'load checkpoints/t.pth and work_dirs/a/x.log; '
+        f'keep {root}-other/y and /elsewhere/z')
