@@ -1,4 +1,4 @@
-"""Install mmhkd and its pinned OpenMMLab window."""
+"""Install mmhkd with the version window it supports (ranges, not pins)."""
 import os.path as osp
 
 from setuptools import find_packages, setup
@@ -13,13 +13,18 @@ def read_version() -> str:
     return scope['__version__']
 
 
+# Ranges, not pins: a user keeps the torch they have. The lower ends are the
+# oldest versions tested here (torch) or the windows that mmrazor's and
+# mmpretrain's own import-time asserts accept (mmengine, mmcv); the exactly
+# tested set is requirements/constraints.txt (tools/install.sh, CI).
 INSTALL_REQUIRES = [
-    'torch==2.14.1',
-    'torchvision==0.29.1',
-    'mmengine==0.10.7',
-    'mmcv-lite==2.1.0',
-    'mmpretrain==1.2.0',
-    'mmrazor==1.0.0',
+    'torch>=2.13,<3',
+    'torchvision>=0.28,<1',
+    'mmengine>=0.8.3,<1.0.0',  # mmpretrain 1.2.0 asserts this window
+    'mmcv-lite>=2.0.0,<=2.1.0',  # mmrazor 1.0.0 asserts mmcv <= 2.1.0
+    'mmpretrain>=1.2.0,<2',
+    'mmrazor==1.0.0',  # the compat layer patches this release
+    'scipy',  # imported by mmrazor's OFD distiller, not declared by it
     'setuptools<81',  # mmengine imports pkg_resources
     'joblib',  # imported by mmrazor, not declared by it
     'matplotlib',

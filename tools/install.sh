@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install everything mmhkd needs on a fresh Debian machine, idempotently:
 # the Fashion-MNIST data (Debian package), a virtual environment in .venv
-# and the package with its pinned OpenMMLab window (pip install -e .).
+# and the package with the exactly tested versions
+# (requirements/constraints.txt; setup.py itself declares ranges).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,5 +18,5 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade 'pip<26.2'
-.venv/bin/python -m pip install --quiet -e '.[tests]'
+.venv/bin/python -m pip install --quiet -c requirements/constraints.txt -e '.[tests]'
 .venv/bin/python -c "import mmhkd, mmrazor.models; print('mmhkd', mmhkd.__version__, 'installed')"
