@@ -21,9 +21,9 @@ import time
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmhkd.benchmark.methods import METHODS, method_by_name  # noqa: E402
-from mmhkd.benchmark.report import write_report  # noqa: E402
-from mmhkd.benchmark.suite import Suite, plan_runs  # noqa: E402
+from benchmarks.methods import METHODS, method_by_name  # noqa: E402
+from benchmarks.report import write_report  # noqa: E402
+from benchmarks.suite import Suite, plan_runs  # noqa: E402
 
 DEFAULT_RESULTS = 'docs/results/benchmark'
 QUICK_ROOT = 'work_dirs/benchmark-quick'

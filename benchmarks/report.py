@@ -1,7 +1,7 @@
 """Aggregate the suite's run records into results.json, results.md, plots.
 
 Reads ``<results_dir>/runs/*.json`` (one per finished run, written by
-:class:`~mmhkd.benchmark.suite.Suite`) and writes, in ``results_dir``:
+:class:`~benchmarks.suite.Suite`) and writes, in ``results_dir``:
 ``results.json`` (per run and per method), ``results.md`` (the table of the
 README) and two plots: ``top1_per_method.png`` (mean with +-1 std error bars)
 and ``top1_vs_epoch.png`` (mean top-1 of the validated epochs).

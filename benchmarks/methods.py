@@ -58,7 +58,7 @@ METHODS: Tuple[Method, ...] = (
            f'configs/hksanc/ablations/hksanc-no-category_{_PAIR}.py', 2,
            ADAPTATION_GLOBAL),
     # the winners of the tuning trials (validation split), then run on the
-    # test set like every other method (mmhkd/benchmark/tuning.py)
+    # test set like every other method (benchmarks/tuning.py)
     Method('kd-tuned', 'KD, tuned (T=4, 0.5 KD + 0.5 CE)',
            f'configs/tuned/kd-tuned_logits_{_PAIR}.py', 3),
     Method('hksanc-tuned', 'HKSANC, tuned (lambda1 = 3)',
