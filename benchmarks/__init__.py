@@ -1,1 +1,1 @@
-"""The Fashion-MNIST benchmark of BENCHMARK.md: suite, costs, report."""
+"""The Fashion-MNIST benchmark of docs/benchmark.md: suite, costs, report."""

@@ -1,4 +1,5 @@
-"""The benchmark's method table matches BENCHMARK.md and the repository."""
+"""The benchmark's method table matches docs/benchmark.md and the repository.
+"""
 import os.path as osp
 
 import pytest

@@ -1,4 +1,6 @@
-"""Cost of one training step per benchmark method (BENCHMARK.md, "Cost").
+"""Cost of one training step per benchmark method.
+
+See docs/benchmark.md, "Cost of a training step".
 
 Every method's model and optimizer wrapper(s) are built from its config as
 ``tools/train.py`` builds them; all are timed in ONE process on the SAME batch
