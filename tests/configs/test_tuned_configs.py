@@ -4,9 +4,9 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from benchmarks.methods import method_by_name
+from benchmarks.tuning import TRIAL_SETS, TUNED_METHODS
 from conftest import REPO_ROOT
-from mmhkd.benchmark.methods import method_by_name
-from mmhkd.benchmark.tuning import TRIAL_SETS, TUNED_METHODS
 
 
 def _flat(cfg: dict, prefix: str = '') -> dict:

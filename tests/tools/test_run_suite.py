@@ -3,8 +3,8 @@ import json
 
 import pytest
 
+from benchmarks.methods import METHODS
 from conftest import load_tool
-from mmhkd.benchmark.methods import METHODS
 
 
 @pytest.fixture(scope='module')

@@ -1,4 +1,6 @@
-"""Cost of one training step per benchmark method (BENCHMARK.md, "Cost").
+"""Cost of one training step per benchmark method.
+
+See docs/benchmark.md, "Cost of a training step".
 
 Every method's model and optimizer wrapper(s) are built from its config as
 ``tools/train.py`` builds them; all are timed in ONE process on the SAME batch
@@ -28,17 +30,17 @@ import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 import mmhkd  # noqa: E402,F401
-from mmhkd.benchmark.cached_variant import (CACHED_SUFFIX,  # noqa: E402
-                                            cached_config)
-from mmhkd.benchmark.cost_table import cost_markdown  # noqa: E402
-from mmhkd.benchmark.memory import PeakResidentSampler  # noqa: E402
+from benchmarks.cached_variant import (CACHED_SUFFIX,  # noqa: E402
+                                       cached_config)
+from benchmarks.cost_table import cost_markdown  # noqa: E402
+from benchmarks.memory import PeakResidentSampler  # noqa: E402
+from benchmarks.methods import METHODS, method_by_name  # noqa: E402
+from benchmarks.plain_hksanc_step import plain_hksanc_step  # noqa: E402
+from benchmarks.step_cost import (StepTimer, added_parameters,  # noqa
+                                  build_runner_for_cost, first_batch,
+                                  runner_step)
+from benchmarks.step_profile import profile_parts  # noqa: E402
 from mmhkd.engine.hooks import to_channels_last  # noqa: E402
-from mmhkd.benchmark.methods import METHODS, method_by_name  # noqa: E402
-from mmhkd.benchmark.plain_hksanc_step import plain_hksanc_step  # noqa
-from mmhkd.benchmark.step_profile import profile_parts  # noqa: E402
-from mmhkd.benchmark.step_cost import (StepTimer, added_parameters,  # noqa
-                                       build_runner_for_cost, first_batch,
-                                       runner_step)
 
 PLAIN = 'hksanc-plain-pytorch'
 # before/after of the fused transform + attention (same function, same

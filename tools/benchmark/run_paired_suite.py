@@ -1,7 +1,7 @@
 """Run the v2 Fashion-MNIST benchmark, paired by seed, and write paired.json.
 
 Phase 2 on the v2 teacher, one teacher cache per distillation method, then
-every method (``mmhkd/benchmark/protocol_v2.py``) with seeds 0..n-1 through
+every method (``benchmarks/protocol_v2.py``) with seeds 0..n-1 through
 ``tools/train.py``. Finished runs are recorded under ``--results-dir`` and
 skipped on restart; an interrupted run resumes from its last checkpoint.
 Then ``paired.json`` and ``paired.md``: each method against the reference
@@ -22,12 +22,12 @@ import time
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmhkd.benchmark.paired import (READINGS, paired_markdown,  # noqa: E402
-                                    paired_results, read_records)
-from mmhkd.benchmark.protocol_v2 import (REFERENCE, V2_METHODS,  # noqa
-                                         V2_TEACHER, V2_VIEWS, paired_method,
-                                         plan_v2_runs)
-from mmhkd.benchmark.suite import Suite  # noqa: E402
+from benchmarks.paired import (READINGS, paired_markdown,  # noqa: E402
+                               paired_results, read_records)
+from benchmarks.protocol_v2 import (REFERENCE, V2_METHODS,  # noqa
+                                    V2_TEACHER, V2_VIEWS, paired_method,
+                                    plan_v2_runs)
+from benchmarks.suite import Suite  # noqa: E402
 
 RESULTS = 'docs/results/benchmark/v2'
 QUICK_ROOT = 'work_dirs/benchmark-v2-quick'

@@ -1,4 +1,4 @@
-"""Run the Fashion-MNIST benchmark of BENCHMARK.md, one command.
+"""Run the Fashion-MNIST benchmark (v1 of docs/benchmark.md), one command.
 
 Every method (vanilla, KD, DKD, AT, FitNets, ANC-style, HKSANC global and
 hierarchical, three HKSANC ablations) with its seeds, each run through the
@@ -21,9 +21,9 @@ import time
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmhkd.benchmark.methods import METHODS, method_by_name  # noqa: E402
-from mmhkd.benchmark.report import write_report  # noqa: E402
-from mmhkd.benchmark.suite import Suite, plan_runs  # noqa: E402
+from benchmarks.methods import METHODS, method_by_name  # noqa: E402
+from benchmarks.report import write_report  # noqa: E402
+from benchmarks.suite import Suite, plan_runs  # noqa: E402
 
 DEFAULT_RESULTS = 'docs/results/benchmark'
 QUICK_ROOT = 'work_dirs/benchmark-quick'
@@ -36,7 +36,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='methods to run (default: all)')
     parser.add_argument('--seeds', type=int,
                         help="number of seeds for every method (default: "
-                        "each method's own, BENCHMARK.md)")
+                        "each method's own, docs/benchmark.md)")
     parser.add_argument('--jobs', type=int, default=1,
                         help='runs at once (default 1; 2 on this 2-core '
                         'machine with --threads 1)')

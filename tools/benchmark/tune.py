@@ -1,6 +1,6 @@
 """Tune on the validation split carved from the training images (never test).
 
-Runs the trials of ``mmhkd/benchmark/tuning.py`` (HKSANC's open weights one
+Runs the trials of ``benchmarks/tuning.py`` (HKSANC's open weights one
 at a time; a grid for KD or DKD, the same number of trials) through the
 repository's configs and ``tools/train.py``, seed 0, recording and skipping
 finished trials like the suite, then writes ``tuning.md`` and
@@ -18,10 +18,10 @@ import sys
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmhkd.benchmark.report import load_records  # noqa: E402
-from mmhkd.benchmark.suite import Suite  # noqa: E402
-from mmhkd.benchmark.tuning import (TRIAL_SETS, best_trial_lines,  # noqa
-                                    plan_tuning, tuning_table)
+from benchmarks.report import load_records  # noqa: E402
+from benchmarks.suite import Suite  # noqa: E402
+from benchmarks.tuning import (TRIAL_SETS, best_trial_lines,  # noqa
+                               plan_tuning, tuning_table)
 
 DEFAULT_RESULTS = 'docs/results/benchmark/tuning'
 

@@ -1,6 +1,6 @@
 """Tune the v2 benchmark's methods with equal budgets (never on the test set).
 
-Runs the trial sets of ``mmhkd/benchmark/tuning_v2.py`` (8 trials each, 2
+Runs the trial sets of ``benchmarks/tuning_v2.py`` (8 trials each, 2
 seeds per trial) on the validation split through the v2 configs and
 ``tools/train.py``, recording and skipping finished runs like the suite,
 then writes ``tuning.md`` (validation top-1 per trial and seed, the best
@@ -17,11 +17,11 @@ import sys
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from mmhkd.benchmark.paired import read_records  # noqa: E402
-from mmhkd.benchmark.suite import Suite  # noqa: E402
-from mmhkd.benchmark.tuning_v2 import (V2_TRIAL_SETS,  # noqa: E402
-                                       plan_v2_tuning, tuning_markdown,
-                                       tuning_results_dir)
+from benchmarks.paired import read_records  # noqa: E402
+from benchmarks.suite import Suite  # noqa: E402
+from benchmarks.tuning_v2 import (V2_TRIAL_SETS,  # noqa: E402
+                                  plan_v2_tuning, tuning_markdown,
+                                  tuning_results_dir)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

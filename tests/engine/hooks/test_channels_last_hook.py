@@ -7,8 +7,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from benchmarks.step_cost import build_runner_for_cost
 from conftest import CONFIG_ROOT
-from mmhkd.benchmark.step_cost import build_runner_for_cost
 from mmhkd.engine.hooks import ChannelsLastHook
 from mmhkd.engine.hooks import channels_last_hook as hook_module
 

@@ -4,12 +4,12 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from benchmarks.protocol_v2 import paired_method
+from benchmarks.suite import CACHE_TOOL
+from benchmarks.tuning_v2 import (V2_TRIAL_SETS, V2_VALIDATION_OPTIONS,
+                                  plan_v2_tuning, run_name,
+                                  tuning_markdown)
 from conftest import REPO_ROOT
-from mmhkd.benchmark.protocol_v2 import paired_method
-from mmhkd.benchmark.suite import CACHE_TOOL
-from mmhkd.benchmark.tuning_v2 import (V2_TRIAL_SETS, V2_VALIDATION_OPTIONS,
-                                       plan_v2_tuning, run_name,
-                                       tuning_markdown)
 
 
 def test_every_set_has_the_same_budget():

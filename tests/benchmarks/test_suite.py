@@ -6,12 +6,12 @@ import os.path as osp
 
 import pytest
 
+from benchmarks.methods import METHODS, method_by_name
+from benchmarks.run_record import read_val_curve
+from benchmarks.suite import (QUICK_OPTIONS, VALIDATION_OPTIONS, Run,
+                              Suite, adaptation_checkpoint,
+                              has_checkpoint, plan_runs, strip_repo_root)
 from conftest import REPO_ROOT
-from mmhkd.benchmark.methods import METHODS, method_by_name
-from mmhkd.benchmark.run_record import read_val_curve
-from mmhkd.benchmark.suite import (QUICK_OPTIONS, VALIDATION_OPTIONS, Run,
-                                   Suite, adaptation_checkpoint,
-                                   has_checkpoint, plan_runs, strip_repo_root)
 
 # one epoch on one image per class, validated on 10 test images
 TINY = ('train_cfg.max_epochs=1', 'train_dataloader.batch_size=4',
@@ -135,8 +135,8 @@ def test_stopping_the_suite_stops_its_runs(tmp_path):
     script = f'''
 import sys
 sys.path.insert(0, {REPO_ROOT!r})
-from mmhkd.benchmark.methods import method_by_name
-from mmhkd.benchmark.suite import Suite, plan_runs
+from benchmarks.methods import method_by_name
+from benchmarks.suite import Suite, plan_runs
 runs = plan_runs([method_by_name('vanilla')], num_seeds=1,
                  work_root={str(work)!r},
                  extra_options={TINY!r} + ('train_cfg.max_epochs=500',))

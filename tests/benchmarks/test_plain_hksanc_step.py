@@ -7,9 +7,9 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 
+from benchmarks.plain_hksanc_step import plain_hksanc_step
+from benchmarks.step_cost import build_runner_for_cost, first_batch
 from conftest import CONFIG_ROOT
-from mmhkd.benchmark.plain_hksanc_step import plain_hksanc_step
-from mmhkd.benchmark.step_cost import build_runner_for_cost, first_batch
 
 HKSANC = osp.join(CONFIG_ROOT, 'hksanc', 'hksanc_preact-resnet29_'
                   'resnet20-half_1xb128_fashion-mnist-1k.py')
@@ -65,7 +65,7 @@ def test_plain_step_leaves_the_original_alone(built):
 
 
 def test_profile_parts_cover_the_step(built):
-    from mmhkd.benchmark.step_profile import profile_parts
+    from benchmarks.step_profile import profile_parts
     runner, cfg, batch = built
     wrapper = runner.build_optim_wrapper(cfg.optim_wrapper)
     parts = profile_parts(plain_hksanc_step(runner.model, wrapper, batch),

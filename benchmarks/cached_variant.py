@@ -10,6 +10,7 @@ returned too.
 """
 import copy
 import json
+import os
 import os.path as osp
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from mmhkd.engine.teacher_cache_builder import build_teacher_cache
 from mmhkd.engine.view_pool_config import wrap_in_view_pool
 
 CACHED_SUFFIX = '-cached'
+# the harness is not installed: the subprocess finds it from the repository
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
 def save_initial_attention(cfg: Config, path: str) -> str:
@@ -70,9 +73,13 @@ def cached_config(cfg: Config, work_dir: str) -> Tuple[Config, Dict]:
         cfg.model.teacher_attention_ckpt = 'INITIAL' if connectors else None
     config_file = osp.join(work_dir, 'cached_variant_config.py')
     cfg.dump(config_file)
+    env = dict(os.environ)
+    env['PYTHONPATH'] = os.pathsep.join(
+        p for p in (REPO_ROOT, env.get('PYTHONPATH')) if p)
     done = subprocess.run(
-        [sys.executable, '-m', 'mmhkd.benchmark.cached_variant',
-         config_file, work_dir], check=True, capture_output=True, text=True)
+        [sys.executable, '-m', 'benchmarks.cached_variant',
+         config_file, work_dir], check=True, capture_output=True, text=True,
+        env=env)
     info = json.loads(done.stdout.strip().splitlines()[-1])
     if 'teacher_attention_ckpt' in cfg.model:
         cfg.model.teacher_attention_ckpt = info.pop('attention')

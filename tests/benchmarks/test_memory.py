@@ -3,7 +3,7 @@ import time
 
 import torch
 
-from mmhkd.benchmark.memory import PeakResidentSampler, resident_bytes
+from benchmarks.memory import PeakResidentSampler, resident_bytes
 
 MIB = 1024 ** 2
 

@@ -1,4 +1,4 @@
-"""The methods of the Fashion-MNIST benchmark (BENCHMARK.md) and their seeds.
+"""The methods of the Fashion-MNIST benchmark (docs/benchmark.md), and seeds.
 
 Every method is one of the repository's own configs, run by ``tools/train.py``
 exactly as a user runs it; the suite only adds ``--cfg-options`` for the seed
@@ -22,8 +22,8 @@ class Method:
         name: Short identifier, also the run folder's name.
         label: Name in tables and plots.
         config: The config run by ``tools/train.py`` (repository-relative).
-        num_seeds: Seeds 0..num_seeds-1 (BENCHMARK.md: >= 3 for vanilla, KD,
-            DKD and HKSANC, >= 2 for the others).
+        num_seeds: Seeds 0..num_seeds-1 (docs/benchmark.md, v1 "Protocol":
+            >= 3 for vanilla, KD, DKD and HKSANC, >= 2 for the others).
         adaptation: Config of the teacher-attention phase whose checkpoint
             the method loads (``model.teacher_attention_ckpt``), if any.
     """
@@ -58,7 +58,7 @@ METHODS: Tuple[Method, ...] = (
            f'configs/hksanc/ablations/hksanc-no-category_{_PAIR}.py', 2,
            ADAPTATION_GLOBAL),
     # the winners of the tuning trials (validation split), then run on the
-    # test set like every other method (mmhkd/benchmark/tuning.py)
+    # test set like every other method (benchmarks/tuning.py)
     Method('kd-tuned', 'KD, tuned (T=4, 0.5 KD + 0.5 CE)',
            f'configs/tuned/kd-tuned_logits_{_PAIR}.py', 3),
     Method('hksanc-tuned', 'HKSANC, tuned (lambda1 = 3)',

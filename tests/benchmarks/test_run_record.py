@@ -2,7 +2,7 @@
 import json
 import os
 
-from mmhkd.benchmark.run_record import read_val_curve
+from benchmarks.run_record import read_val_curve
 
 
 def write_launch(work_dir, stamp, lines, log_text='log'):

@@ -1,9 +1,10 @@
 """Cost of one training step of a config, measured without the training loop.
 
-BENCHMARK.md: "in one process, same batch, after warm-up, median of >= 20
-steps". The model and optimizer wrappers are built exactly as ``tools/train.py``
-builds them (through mmengine's ``Runner``), then ``model.train_step`` is called
-on one fixed batch; data loading, logging, hooks and validation are excluded.
+As docs/benchmark.md ("Cost of a training step") measures it: in one
+process, on the same batch, after warm-up, the median of >= 20 steps. The
+model and optimizer wrappers are built exactly as ``tools/train.py`` builds
+them (through mmengine's ``Runner``), then ``model.train_step`` is called on
+one fixed batch; data loading, logging, hooks and validation are excluded.
 """
 import copy
 import time

@@ -4,8 +4,8 @@ import json
 import numpy as np
 import pytest
 
-from mmhkd.benchmark.report import (markdown_table, regime_check, summarise,
-                                    write_report)
+from benchmarks.report import (markdown_table, regime_check, summarise,
+                               write_report)
 
 
 def record(method, seed, top1, curve=None):

@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from mmhkd.benchmark.paired import (paired_interval, paired_markdown,
-                                    paired_results, t_quantile, verdict)
+from benchmarks.paired import (paired_interval, paired_markdown,
+                               paired_results, t_quantile, verdict)
 
 
 def test_interval_against_a_hand_computation():

@@ -1,10 +1,11 @@
-"""The benchmark's method table matches BENCHMARK.md and the repository."""
+"""The benchmark's method table matches docs/benchmark.md and the repository.
+"""
 import os.path as osp
 
 import pytest
 
+from benchmarks.methods import METHODS, method_by_name
 from conftest import REPO_ROOT
-from mmhkd.benchmark.methods import METHODS, method_by_name
 
 REQUIRED = {'vanilla', 'kd', 'dkd', 'at', 'fitnets', 'anc', 'hksanc',
             'hksanc-hierarchical', 'hksanc-no-is', 'hksanc-no-adv',

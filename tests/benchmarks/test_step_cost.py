@@ -5,9 +5,9 @@ import statistics
 import pytest
 import torch
 
+from benchmarks.step_cost import (StepTimer, added_parameters,
+                                  count_parameters)
 from conftest import load_tool
-from mmhkd.benchmark.step_cost import (StepTimer, added_parameters,
-                                       count_parameters)
 
 
 pytestmark = pytest.mark.usefixtures('restore_default_scope')
@@ -99,9 +99,9 @@ def test_cached_variant_reads_a_cache_and_builds_no_teacher(
         cost_tool, tmp_path, fashion_mnist_root, monkeypatch):
     from mmengine.config import Config
 
-    from mmhkd.benchmark.cached_variant import cached_config
-    from mmhkd.benchmark.step_cost import (build_runner_for_cost,
-                                           first_batch, runner_step)
+    from benchmarks.cached_variant import cached_config
+    from benchmarks.step_cost import (build_runner_for_cost,
+                                      first_batch, runner_step)
     cfg = Config.fromfile(cost_tool.osp.join(
         cost_tool.REPO_ROOT, cost_tool.method_by_name('hksanc').config))
     cfg.train_dataloader.dataset.num_per_class = 1

@@ -1,5 +1,5 @@
 """The cost file's Markdown table."""
-from mmhkd.benchmark.cost_table import cost_markdown
+from benchmarks.cost_table import cost_markdown
 
 
 def test_rows_ratios_and_notes():

@@ -1,7 +1,7 @@
 """Aggregate the suite's run records into results.json, results.md, plots.
 
 Reads ``<results_dir>/runs/*.json`` (one per finished run, written by
-:class:`~mmhkd.benchmark.suite.Suite`) and writes, in ``results_dir``:
+:class:`~benchmarks.suite.Suite`) and writes, in ``results_dir``:
 ``results.json`` (per run and per method), ``results.md`` (the table of the
 README) and two plots: ``top1_per_method.png`` (mean with +-1 std error bars)
 and ``top1_vs_epoch.png`` (mean top-1 of the validated epochs).
@@ -47,8 +47,8 @@ def summarise(records: List[dict]) -> Dict[str, dict]:
 
 
 def regime_check(summary: Dict[str, dict]) -> dict:
-    """BENCHMARK.md: KD must beat vanilla by >= 3 seed standard deviations
-    (the larger of the two methods' sample stds)."""
+    """docs/benchmark.md, v1 "Regime": KD must beat vanilla by >= 3 seed
+    standard deviations (the larger of the two methods' sample stds)."""
     kd, vanilla = summary.get('kd'), summary.get('vanilla')
     if not kd or not vanilla or kd['std'] is None or vanilla['std'] is None:
         return dict(available=False)
@@ -138,7 +138,8 @@ def write_report(results_dir: str) -> str:
         f.write('\n')
     text = markdown_table(summary)
     if regime['available']:
-        text += ('\nRegime check (BENCHMARK.md): KD - vanilla = '
+        text += ('\nRegime check (KD must beat vanilla by 3 seed std): '
+                 'KD - vanilla = '
                  f"{regime['kd_minus_vanilla']:+.2f} points = "
                  f"{regime['gap_in_stds']:.1f} x the larger seed std "
                  f"({regime['max_std']:.2f}); needs >= 3: "

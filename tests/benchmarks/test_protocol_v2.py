@@ -4,11 +4,11 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
+from benchmarks.protocol_v2 import (V2_ADAPTATION, V2_METHODS,
+                                    V2_TEACHER, V2_VIEWS, paired_method,
+                                    plan_v2_runs)
+from benchmarks.suite import CACHE_TOOL, Suite
 from conftest import REPO_ROOT
-from mmhkd.benchmark.protocol_v2 import (V2_ADAPTATION, V2_METHODS,
-                                         V2_TEACHER, V2_VIEWS, paired_method,
-                                         plan_v2_runs)
-from mmhkd.benchmark.suite import CACHE_TOOL, Suite
 
 
 def test_plan_orders_phase_two_caches_then_seeds():

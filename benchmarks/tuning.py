@@ -1,11 +1,11 @@
 """Tuning trials on a validation split carved from the training images.
 
-BENCHMARK.md / issue 6: HKSANC's open weights are tuned on held-out TRAINING
-images (``VALIDATION_OPTIONS``: 500 per class held out, the labelled 1,000
-drawn from the rest), never on the test set; the strongest baseline gets the
-same number of trials. Each trial is one seed (0) of a method's own config
-with a few ``--cfg-options`` changed, one setting at a time from the
-defaults (HKSANC) or on a small grid (KD, DKD).
+docs/benchmark.md (v1 "Tuning"): HKSANC's open weights are tuned on
+held-out TRAINING images (``VALIDATION_OPTIONS``: 500 per class held out, the
+labelled 1,000 drawn from the rest), never on the test set; the strongest
+baseline gets the same number of trials. Each trial is one seed (0) of a
+method's own config with a few ``--cfg-options`` changed, one setting at a
+time from the defaults (HKSANC) or on a small grid (KD, DKD).
 """
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
+from benchmarks.methods import method_by_name
+from benchmarks.suite import VALIDATION_OPTIONS
+from benchmarks.tuning import (DEFAULT_TRIALS, DKD_TRIALS,
+                               HKSANC_TRIALS, KD_TRIALS, Trial,
+                               best_trial, best_trial_lines,
+                               plan_tuning, trial_of, tuning_table)
 from conftest import REPO_ROOT
-from mmhkd.benchmark.methods import method_by_name
-from mmhkd.benchmark.suite import VALIDATION_OPTIONS
-from mmhkd.benchmark.tuning import (DEFAULT_TRIALS, DKD_TRIALS,
-                                    HKSANC_TRIALS, KD_TRIALS, Trial,
-                                    best_trial, best_trial_lines,
-                                    plan_tuning, trial_of, tuning_table)
 
 
 def test_equal_budgets_and_unique_names():

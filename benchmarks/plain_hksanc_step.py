@@ -3,7 +3,7 @@
 Same modules as a built :class:`~mmhkd.models.HKSANCDistill` (student,
 teacher, their attention connectors, the discriminator, the three losses),
 called directly: no Runner, no recorders, no OptimWrapper, no loss parsing.
-BENCHMARK.md asks for it to show what the framework itself costs per step.
+It shows what the framework itself costs per step (docs/benchmark.md).
 The order of work is the algorithm's (Li et al., AAAI 2020, Sec. "Training"):
 teacher forward (no grad), student forward, one D step on teacher logits
 against detached student logits, one student step on

@@ -1,0 +1,1 @@
+"""The Fashion-MNIST benchmark of docs/benchmark.md: suite, costs, report."""

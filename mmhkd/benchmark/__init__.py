@@ -1,1 +1,0 @@
-"""The Fashion-MNIST benchmark of BENCHMARK.md: suite, costs, report."""
