@@ -227,7 +227,7 @@ def test_student_adversarial_loss_leaves_discriminator_untouched(
     disc_before = snapshot(model.discriminator)
 
     student_logits = model.student(inputs, mode='tensor')
-    loss = model._student_adversarial_loss(student_logits, labels)
+    loss = model.student_adversarial_loss(student_logits, labels)
     loss.backward()
 
     assert all(p.grad is None for p in model.discriminator.parameters())
@@ -255,13 +255,13 @@ def test_student_adversarial_loss_restores_eval_mode(hksanc_cfg):
     model = build_model(hksanc_cfg)
     model.eval()
     logits = torch.randn(4, 10, requires_grad=True)
-    model._student_adversarial_loss(logits, torch.tensor(LABELS)).backward()
+    model.student_adversarial_loss(logits, torch.tensor(LABELS)).backward()
     assert not model.discriminator.training
     assert all(p.requires_grad for p in model.discriminator.parameters())
     assert logits.grad is not None
 
 
-def test_discriminator_step_leaves_student_untouched(hksanc_cfg):
+def test_discriminator_update_leaves_student_untouched(hksanc_cfg):
     model = build_model(hksanc_cfg)
     optim = build_optim(hksanc_cfg, model)
     model.train()
@@ -274,9 +274,10 @@ def test_discriminator_step_leaves_student_untouched(hksanc_cfg):
     side_before = snapshot(student_side(model))
     disc_before = snapshot(model.discriminator)
 
-    log_vars = model._discriminator_step(teacher_logits,
-                                         student_logits.detach(), labels,
-                                         optim['discriminator'])
+    # not detached by the caller: discriminator_loss detaches them itself
+    loss, log_vars = model.discriminator_loss(teacher_logits, student_logits,
+                                              labels)
+    optim['discriminator'].update_params(loss)
 
     assert changed(side_before, snapshot(student_side(model))) == []
     assert grads_of(student_side(model)) == {}
@@ -294,25 +295,30 @@ def test_train_step_isolates_the_two_updates(hksanc_cfg, monkeypatch):
     model.train()
     seen = {}
 
-    original_d_step = model._discriminator_step
+    original_d_loss = model.discriminator_loss
 
-    def watched_d_step(teacher_logits, student_logits, labels, wrapper):
-        seen['d_inputs_require_grad'] = (teacher_logits.requires_grad,
-                                         student_logits.requires_grad)
-        seen['d_wrapper'] = wrapper
+    def watched_d_loss(teacher_inputs, student_inputs, labels):
+        seen['d_inputs_require_grad'] = (teacher_inputs.requires_grad,
+                                         student_inputs.requires_grad)
         seen['grads_before_d'] = dict(grads_of(student_side(model)))
+        return original_d_loss(teacher_inputs, student_inputs, labels)
+
+    monkeypatch.setattr(model, 'discriminator_loss', watched_d_loss)
+
+    d_wrapper = optim['discriminator']
+    original_d_update = d_wrapper.update_params
+
+    def watched_d_update(loss, *args, **kwargs):
         before = snapshot(student_side(model))
         disc_before = snapshot(model.discriminator)
-        out = original_d_step(teacher_logits, student_logits, labels,
-                              wrapper)
+        original_d_update(loss, *args, **kwargs)
         seen['student_changed_by_d'] = changed(
             before, snapshot(student_side(model)))
         seen['student_grads_after_d'] = dict(grads_of(student_side(model)))
         seen['d_changed_by_d'] = changed(disc_before,
                                          snapshot(model.discriminator))
-        return out
 
-    monkeypatch.setattr(model, '_discriminator_step', watched_d_step)
+    monkeypatch.setattr(d_wrapper, 'update_params', watched_d_update)
 
     student_wrapper = optim['student']
     original_update = student_wrapper.update_params
@@ -332,7 +338,6 @@ def test_train_step_isolates_the_two_updates(hksanc_cfg, monkeypatch):
 
     model.train_step(make_batch(), optim)
 
-    assert seen['d_wrapper'] is optim['discriminator']
     assert seen['d_inputs_require_grad'] == (False, False)
     assert seen['grads_before_d'] == {}
     assert seen['student_changed_by_d'] == []
@@ -378,14 +383,14 @@ def test_logged_terms_match_independent_computation(hksanc_cfg,
     batch = make_batch()
 
     d_after_step = {}
-    original_d_step = model._discriminator_step
+    d_wrapper = optim['discriminator']
+    original_d_update = d_wrapper.update_params
 
-    def keep_d(*args):
-        out = original_d_step(*args)
+    def keep_d(*args, **kwargs):
+        original_d_update(*args, **kwargs)
         d_after_step['d'] = copy.deepcopy(model.discriminator)
-        return out
 
-    monkeypatch.setattr(model, '_discriminator_step', keep_d)
+    monkeypatch.setattr(d_wrapper, 'update_params', keep_d)
     log_vars = model.train_step(batch, optim)
 
     for key in LOSS_KEYS + ACC_KEYS + ('loss', 'disc.loss'):
