@@ -349,6 +349,98 @@ def test_train_step_isolates_the_two_updates(hksanc_cfg, monkeypatch):
     assert seen['d_mode_after_student'] is True
 
 
+# -------------------------------------------------------------- D's loss
+def softplus(x: torch.Tensor) -> torch.Tensor:
+    return torch.log1p(torch.exp(x))
+
+
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    picked = logits[torch.arange(len(labels)), labels]
+    return (torch.logsumexp(logits, dim=1) - picked).mean()
+
+
+def test_discriminator_loss_matches_the_formula_written_out(hksanc_cfg):
+    """Every term of D's loss, with non-default weights, the fake-as-real
+    term on and D's BatchNorm running statistics away from their initial
+    values: BCE(teacher -> 1) and BCE(student -> 0) on the real/fake unit,
+    category CE on both sides, mu * (L1 + squared L2) of the three weight
+    matrices and BCE(dropout(student) -> 1) scored in eval mode with the
+    statistics the joint train-mode pass left."""
+    model = build_model(hksanc_cfg, seed=2, fake_as_real_dropout=0.3)
+    loss_module = model.adversarial_loss
+    loss_module.adversarial_weight = 0.7
+    loss_module.category_weight = 1.3
+    loss_module.regularization_weight = 0.01
+    loss_module.fake_as_real_weight = 0.5
+    model.train()
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # running statistics unlike a fresh D's
+        model.discriminator(torch.randn(16, 10, generator=g) * 3 + 1)
+    reference = copy.deepcopy(model.discriminator)
+    teacher = torch.randn(8, 10, generator=g) * 3
+    student = torch.randn(8, 10, generator=g)
+    labels = torch.randint(0, 10, (8, ), generator=g)
+
+    torch.manual_seed(5)
+    loss, log_vars = model.discriminator_loss(teacher, student, labels)
+    loss.backward()
+
+    torch.manual_seed(5)  # D has no dropout: the same mask as in the call
+    kept = F.dropout(student, 0.3, training=True)
+    assert 0 < int((kept == 0).sum()) < kept.numel()
+    reference.train()
+    scores = reference(torch.cat([teacher, student]))
+    real, fake = scores[:8], scores[8:]
+    reference.eval()
+    far = reference(kept)
+    weights = [m.weight for m in reference.modules()
+               if isinstance(m, nn.Linear)]
+    assert len(weights) == 3
+    expected = {
+        'disc.loss_real': 0.7 * softplus(-real[:, 0]).mean(),
+        'disc.loss_fake': 0.7 * softplus(fake[:, 0]).mean(),
+        'disc.loss_category': 1.3 * (cross_entropy(real[:, 1:], labels) +
+                                     cross_entropy(fake[:, 1:], labels)),
+        'disc.loss_reg': 0.01 * sum(w.abs().sum() + (w * w).sum()
+                                    for w in weights),
+        'disc.loss_fake_as_real': 0.5 * softplus(-far[:, 0]).mean(),
+    }
+    total = sum(expected.values())
+    for key, value_ in expected.items():
+        torch.testing.assert_close(log_vars[key].detach(), value_.detach())
+    torch.testing.assert_close(loss.detach(), total.detach())
+    torch.testing.assert_close(log_vars['disc.loss'], total.detach())
+    torch.testing.assert_close(log_vars['disc.acc_real'],
+                               (real[:, 0] > 0).float().mean())
+    torch.testing.assert_close(log_vars['disc.acc_fake'],
+                               (fake[:, 0] <= 0).float().mean())
+    torch.testing.assert_close(
+        log_vars['disc.acc_category_teacher'],
+        (real[:, 1:].argmax(1) == labels).float().mean())
+    torch.testing.assert_close(
+        log_vars['disc.acc_category_student'],
+        (fake[:, 1:].argmax(1) == labels).float().mean())
+    # the same gradients on D's parameters
+    total.backward()
+    got = dict(model.discriminator.named_parameters())
+    for name, param in reference.named_parameters():
+        torch.testing.assert_close(got[name].grad, param.grad,
+                                   rtol=1e-4, atol=1e-6)
+    # the same running statistics: the joint pass counted, the
+    # fake-as-real pass did not; D back in train mode
+    assert changed(snapshot(reference), snapshot(model.discriminator)) == []
+    assert model.discriminator.training
+
+
+def test_discriminator_loss_restores_eval_mode(hksanc_cfg):
+    model = build_model(hksanc_cfg)
+    model.adversarial_loss.fake_as_real_weight = 0.5
+    model.eval()
+    teacher, student = torch.randn(4, 10), torch.randn(4, 10)
+    model.discriminator_loss(teacher, student, torch.tensor(LABELS))
+    assert not any(m.training for m in model.discriminator.modules())
+
+
 # ---------------------------------------------------------------- 3. modes
 def test_teacher_side_stays_in_eval_mode(hksanc_cfg):
     model = build_model(hksanc_cfg)

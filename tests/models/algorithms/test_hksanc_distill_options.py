@@ -280,9 +280,22 @@ def test_discriminator_on_probabilities(hksanc_cfg):
     got = model.discriminator_inputs(from_student=True)
     logits = model.distiller.get_record('logits', True)
     torch.testing.assert_close(got, torch.softmax(logits / 2.0, dim=1))
+    # train_step gives D the softened probabilities of both sides
+    seen = {}
+    original = model.discriminator_loss
+
+    def watched(teacher_inputs, student_inputs, labels):
+        seen['inputs'] = (teacher_inputs, student_inputs)
+        return original(teacher_inputs, student_inputs, labels)
+
+    model.discriminator_loss = watched
     log_vars = model.train_step(make_batch(1), build_optim(hksanc_cfg,
                                                            model))
     assert torch.isfinite(log_vars['disc.loss'])
+    for tensor, from_student in zip(seen['inputs'], (False, True)):
+        logits = model.distiller.get_record('logits', from_student)
+        torch.testing.assert_close(
+            tensor, torch.softmax(logits.detach() / 2.0, dim=1))
 
 
 def test_discriminator_on_descriptors(hksanc_cfg):
