@@ -122,8 +122,6 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
             gets a gradient must be reachable from the distillation losses
             (the HKSANC logit loss reaches the whole student). Set False when
             every trainable parameter gets a gradient every step (faster).
-        detect_anomalous_params (bool): See ``MMDistributedDataParallel``
-            (only used for modules that are not HKSANC).
         **kwargs: ``DistributedDataParallel`` arguments, used for both
             instances. ``device_ids`` and ``output_device`` are dropped for
             CPU modules. ``broadcast_buffers`` keeps torch's default True:
@@ -134,7 +132,6 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
     def __init__(self,
                  module: nn.Module,
                  find_unused_parameters: bool = True,
-                 detect_anomalous_params: bool = False,
                  **kwargs) -> None:
         kwargs = _without_cpu_device_ids(module, kwargs)
         kwargs['find_unused_parameters'] = find_unused_parameters
@@ -143,10 +140,7 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
             ignore = DistributedDataParallel.\
                 _set_params_and_buffers_to_ignore_for_model
             ignore(module, discriminator_state_names(module))
-        super().__init__(
-            module=module,
-            detect_anomalous_params=detect_anomalous_params,
-            **kwargs)
+        super().__init__(module=module, **kwargs)
         discriminator_ddp = None
         if is_hksanc:
             discriminator_ddp = DistributedDataParallel(

@@ -96,8 +96,10 @@ class HKSANCDistill(CachedTeacherDistill):
         student_connectors (Sequence[str]): Distiller connectors of the
             student side, in the order of ``teacher_connectors`` (used by
             ``attention_map_loss``, the connector warm-up and
-            ``discriminator_input='descriptors'``). Defaults to
-            ('student_attention', ).
+            ``discriminator_input='descriptors'``). The names are the keys
+            of the config's ``distiller.connectors``: a config that names
+            its connectors otherwise sets this and ``teacher_connectors``.
+            Defaults to ('student_attention', ).
         attention_map_loss (dict, optional): A loss on the attention maps,
             e.g. ``dict(type='AttentionMapLoss', loss_weight=1.0)``: ties the
             student's maps to the teacher's (ours; the paper compares only

@@ -320,6 +320,39 @@ def test_unknown_discriminator_input_is_refused(hksanc_cfg):
         build_model(hksanc_cfg, discriminator_input='features')
 
 
+# ------------------------------------------------- connector names
+def test_connectors_named_otherwise_are_set_by_the_two_options(
+        hksanc_cfg, set_iteration):
+    """A config whose distiller names its connectors otherwise: the
+    default student_connectors are refused by name; set with
+    teacher_connectors they get the warm-up scale and the map loss."""
+    cfg = copy.deepcopy(hksanc_cfg)
+    distiller = cfg.model.distiller
+    distiller.connectors = dict(
+        s_att=distiller.connectors['student_attention'],
+        t_att=distiller.connectors['teacher_attention'])
+    mapping = distiller.loss_forward_mappings.loss_is
+    mapping.student_descriptors.connector = 's_att'
+    mapping.teacher_descriptors.connector = 't_att'
+    map_loss = dict(type='AttentionMapLoss', loss_weight=1.0)
+    with pytest.raises(KeyError,
+                       match=r"student_connectors \['student_attention'\]"):
+        build_model(cfg, teacher_connectors=('t_att', ),
+                    attention_map_loss=map_loss)
+    model = build_model(cfg, teacher_connectors=('t_att', ),
+                        student_connectors=('s_att', ),
+                        attention_map_loss=map_loss,
+                        intermediate_warmup_iters=1)
+    model.train()
+    set_iteration(0)
+    log_vars = model.train_step(make_batch(), build_optim(cfg, model))
+    assert model.distiller.connectors['s_att'].input_grad_scale == 0.0
+    assert log_vars['distill.loss_map'] > 0
+    teacher_side = model.distiller.connectors['t_att']
+    assert not teacher_side.training
+    assert all(not p.requires_grad for p in teacher_side.parameters())
+
+
 # -------------------------------------- weight decay of the score convs
 def test_score_decay_mult_reaches_the_optimizer(hksanc_cfg):
     cfg = copy.deepcopy(hksanc_cfg)
