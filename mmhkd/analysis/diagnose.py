@@ -137,7 +137,7 @@ def is_mapping(model: nn.Module, loss_name: str = 'loss_is'
 def discriminator_inputs(model: nn.Module,
                          from_student: bool) -> torch.Tensor:
     """What D judges for one side (logits unless the model says else)."""
-    choose = getattr(model, '_discriminator_inputs', None)
+    choose = getattr(model, 'discriminator_inputs', None)
     if choose is not None:
         return choose(from_student=from_student)
     return model.distiller.get_record(
@@ -165,10 +165,10 @@ def student_terms(model: nn.Module, losses: Dict[str, object],
         if 'loss' in k and isinstance(v, torch.Tensor) and v.dim() == 0
     }
     if getattr(model, 'attention_map_loss', None) is not None and hasattr(
-            model, '_attention_map_loss') and MAP_LOSS not in terms:
-        terms[MAP_LOSS] = model._attention_map_loss()
-    if hasattr(model, '_student_adversarial_loss'):
-        terms[ADVERSARIAL] = model._student_adversarial_loss(
+            model, 'attention_map_term') and MAP_LOSS not in terms:
+        terms[MAP_LOSS] = model.attention_map_term()
+    if hasattr(model, 'student_adversarial_loss'):
+        terms[ADVERSARIAL] = model.student_adversarial_loss(
             discriminator_inputs(model, True), labels)
     logits = model.distiller.get_record(
         getattr(model, 'logits_recorder', 'logits'), True)

@@ -50,7 +50,7 @@ def measure(model, data: dict) -> Dict[str, Dict[str, float]]:
     losses = model.loss(inputs, samples)
     labels = gt_labels_of(samples)
     student_logits = model.distiller.get_record('logits', True)
-    losses['distill.loss_adv'] = model._student_adversarial_loss(
+    losses['distill.loss_adv'] = model.student_adversarial_loss(
         student_logits, labels)
     losses['reference.cross_entropy'] = F.cross_entropy(
         student_logits, labels)

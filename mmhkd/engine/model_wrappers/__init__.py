@@ -1,4 +1,4 @@
 """Model wrappers for distributed training."""
-from .hksanc_ddp import DiscriminatorStep, HKSANCDistributedDataParallel
+from .hksanc_ddp import DiscriminatorLoss, HKSANCDistributedDataParallel
 
-__all__ = ['DiscriminatorStep', 'HKSANCDistributedDataParallel']
+__all__ = ['DiscriminatorLoss', 'HKSANCDistributedDataParallel']

@@ -15,8 +15,8 @@ instances over disjoint parameters:
   and distillation losses; the student's backward (``L_b + L_adv + L_is``)
   later all-reduces the student's and its connectors' gradients;
 * :attr:`HKSANCDistributedDataParallel.discriminator_ddp`, over D only,
-  whose forward is the algorithm's own ``_discriminator_step`` (D loss on
-  teacher and detached student logits); its backward all-reduces D's
+  whose forward is the algorithm's own ``discriminator_loss`` (D's loss
+  on teacher and detached student logits); its backward all-reduces D's
   gradients.
 
 The student's adversarial term runs D frozen and in eval mode outside any
@@ -34,37 +34,20 @@ from mmengine.registry import MODEL_WRAPPERS as MMENGINE_MODEL_WRAPPERS
 from mmrazor.registry import MODEL_WRAPPERS
 from torch.nn.parallel import DistributedDataParallel
 
-from mmhkd.models.algorithms.hksanc_distill import HKSANCDistill
+from mmhkd.models.algorithms.hksanc_distill import (HKSANCDistill,
+                                                    current_iteration,
+                                                    gt_labels_of,
+                                                    split_optim_wrapper)
 
 DISCRIMINATOR = 'discriminator'
 
 
-class _LossCapture:
-    """Stands in for D's optim wrapper inside D's DDP forward.
-
-    ``optim_context`` is the real wrapper's (AMP autocast when it is an
-    ``AmpOptimWrapper``); ``update_params`` only keeps the loss, so that the
-    backward and the step run after the DDP forward has returned.
-    """
-
-    def __init__(self, wrapper: OptimWrapper) -> None:
-        self.wrapper = wrapper
-        self.loss: Union[torch.Tensor, None] = None
-
-    def optim_context(self, model: nn.Module):
-        return self.wrapper.optim_context(model)
-
-    def update_params(self, loss: torch.Tensor, **kwargs) -> None:
-        self.loss = loss
-
-
-class DiscriminatorStep(nn.Module):
+class DiscriminatorLoss(nn.Module):
     """D's loss as one module forward, so that a DDP instance can wrap it.
 
     Holds the algorithm's discriminator as its only child (the DDP over this
-    module synchronises D's parameters and buffers, nothing else) and calls
-    ``HKSANCDistill._discriminator_step``, so the D loss, its terms and the
-    fake-as-real branch stay defined in one place.
+    module synchronises D's parameters and buffers, nothing else); its
+    forward is ``HKSANCDistill.discriminator_loss``.
 
     Args:
         algorithm (HKSANCDistill): The algorithm; kept as a plain reference,
@@ -76,22 +59,12 @@ class DiscriminatorStep(nn.Module):
         self.discriminator = algorithm.discriminator
         self.__dict__['algorithm'] = algorithm  # not registered
 
-    def forward(self, teacher_logits: torch.Tensor,
-                student_logits: torch.Tensor, labels: torch.Tensor,
-                optim_wrapper: OptimWrapper
+    def forward(self, teacher_inputs: torch.Tensor,
+                student_inputs: torch.Tensor, labels: torch.Tensor
                 ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
-        """D loss on teacher (real) and detached student (fake) logits.
-
-        Returns:
-            tuple: The loss to back-propagate and the log variables.
-        """
-        capture = _LossCapture(optim_wrapper)
-        log_vars = self.algorithm._discriminator_step(
-            teacher_logits, student_logits, labels, capture)
-        if capture.loss is None:
-            raise RuntimeError('_discriminator_step did not call '
-                               'update_params; cannot synchronise D.')
-        return capture.loss, log_vars
+        """``HKSANCDistill.discriminator_loss``: the loss and log vars."""
+        return self.algorithm.discriminator_loss(teacher_inputs,
+                                                 student_inputs, labels)
 
 
 def _without_cpu_device_ids(module: nn.Module, kwargs: dict) -> dict:
@@ -130,9 +103,9 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
 
     1. ``self(inputs, data_samples, mode='loss')``: teacher (no grad),
        student and distillation losses through this DDP;
-    2. D step(s) through :attr:`discriminator_ddp`, each one forward and one
-       backward, D's gradients all-reduced, then ``optim_wrapper
-       ['discriminator']`` steps;
+    2. D step(s) through :attr:`discriminator_ddp` (a forward of
+       ``HKSANCDistill.discriminator_loss`` and one backward, D's gradients
+       all-reduced), then ``optim_wrapper['discriminator']`` steps;
     3. ``L_adv`` with D frozen, then ``optim_wrapper['student']`` back-
        propagates ``L_b + L_adv + L_is``: the student's and its connectors'
        gradients are all-reduced by this DDP.
@@ -149,8 +122,6 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
             gets a gradient must be reachable from the distillation losses
             (the HKSANC logit loss reaches the whole student). Set False when
             every trainable parameter gets a gradient every step (faster).
-        detect_anomalous_params (bool): See ``MMDistributedDataParallel``
-            (only used for modules that are not HKSANC).
         **kwargs: ``DistributedDataParallel`` arguments, used for both
             instances. ``device_ids`` and ``output_device`` are dropped for
             CPU modules. ``broadcast_buffers`` keeps torch's default True:
@@ -161,7 +132,6 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
     def __init__(self,
                  module: nn.Module,
                  find_unused_parameters: bool = True,
-                 detect_anomalous_params: bool = False,
                  **kwargs) -> None:
         kwargs = _without_cpu_device_ids(module, kwargs)
         kwargs['find_unused_parameters'] = find_unused_parameters
@@ -170,14 +140,11 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
             ignore = DistributedDataParallel.\
                 _set_params_and_buffers_to_ignore_for_model
             ignore(module, discriminator_state_names(module))
-        super().__init__(
-            module=module,
-            detect_anomalous_params=detect_anomalous_params,
-            **kwargs)
+        super().__init__(module=module, **kwargs)
         discriminator_ddp = None
         if is_hksanc:
             discriminator_ddp = DistributedDataParallel(
-                DiscriminatorStep(module), **kwargs)
+                DiscriminatorLoss(module), **kwargs)
         # Not a registered child: the wrapper's module tree stays
         # DDP -> algorithm, as with MMDistributedDataParallel.
         self.__dict__['_discriminator_ddp'] = discriminator_ddp
@@ -192,6 +159,10 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
                    ) -> Dict[str, torch.Tensor]:
         """One HKSANC iteration with synchronised gradients.
 
+        ``HKSANCDistill.train_step`` line for line, except that the student
+        forward runs through this DDP and D's loss through
+        :attr:`discriminator_ddp`.
+
         Args:
             data (dict | tuple | list): A batch from the data loader.
             optim_wrapper (OptimWrapperDict): With keys 'student' and
@@ -203,20 +174,44 @@ class HKSANCDistributedDataParallel(MMDistributedDataParallel):
         if self.discriminator_ddp is None:
             return super().train_step(data, optim_wrapper)
         algorithm: HKSANCDistill = self.module
-        return algorithm.run_iteration(
-            data, optim_wrapper,
-            lambda inputs, samples: self(inputs, samples, mode='loss'), self,
-            self._discriminator_step)
+        student_wrapper, discriminator_wrapper = split_optim_wrapper(
+            optim_wrapper, type(self).__name__)
+        iteration = current_iteration()
+        algorithm.set_intermediate_scale(iteration)
 
-    def _discriminator_step(self, teacher_logits: torch.Tensor,
-                            student_logits: torch.Tensor,
-                            labels: torch.Tensor,
-                            wrapper: OptimWrapper) -> Dict[str, torch.Tensor]:
-        """One D update whose gradients are all-reduced by D's DDP."""
-        with wrapper.optim_context(self.discriminator_ddp):
-            loss, log_vars = self.discriminator_ddp(
-                teacher_logits, student_logits, labels, optim_wrapper=wrapper)
-        wrapper.update_params(loss)
+        # teacher (or its cache) and student forward through this DDP
+        with student_wrapper.optim_context(self):
+            data = algorithm.data_preprocessor(data, True)
+            inputs, data_samples = data['inputs'], data['data_samples']
+            losses = self(inputs, data_samples, mode='loss')
+            if algorithm.attention_map_loss is not None:
+                losses['distill.loss_map'] = algorithm.attention_map_term()
+            labels = gt_labels_of(data_samples).to(inputs.device)
+            teacher_inputs = algorithm.discriminator_inputs(
+                from_student=False)
+            student_inputs = algorithm.discriminator_inputs(
+                from_student=True)
+        algorithm.release_connector_outputs()
+
+        # D update(s) through D's DDP: its gradients are all-reduced
+        log_vars: Dict[str, torch.Tensor] = {}
+        if iteration % algorithm.discriminator_interval == 0:
+            for _ in range(algorithm.discriminator_steps):
+                with discriminator_wrapper.optim_context(
+                        self.discriminator_ddp):
+                    loss, discriminator_log_vars = self.discriminator_ddp(
+                        teacher_inputs, student_inputs.detach(), labels)
+                discriminator_wrapper.update_params(loss)
+                log_vars.update(discriminator_log_vars)
+
+        # student update: its backward all-reduces through this DDP
+        with student_wrapper.optim_context(self):
+            if iteration >= algorithm.adversarial_warmup_iters:
+                losses['distill.loss_adv'] = \
+                    algorithm.student_adversarial_loss(student_inputs, labels)
+            loss, student_log_vars = algorithm.parse_losses(losses)
+        student_wrapper.update_params(loss)
+        log_vars.update(student_log_vars)
         return log_vars
 
 

@@ -7,14 +7,13 @@ cross-entropy, off by default); a logit discriminator with a category head is
 trained against it with its own optimizer.
 """
 import os.path as osp
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.model import BaseModel
-from mmengine.optim import OptimWrapperDict
 from mmengine.logging import MessageHub, print_log
+from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.registry import MODELS
 
 from ..heads import LogitDiscriminator
@@ -53,13 +52,15 @@ class HKSANCDistill(CachedTeacherDistill):
     One iteration (:meth:`train_step`):
 
     1. teacher forward under ``no_grad`` (eval mode), student forward;
-    2. discriminator step(s): D in train mode sees teacher logits and
-       DETACHED student logits in one joint batch (so its input BatchNorm
-       normalises both with the same statistics and can tell them apart),
-       ``optim_wrapper['discriminator']`` updates D only;
+    2. discriminator step(s) on :meth:`discriminator_loss`: D in train mode
+       sees teacher logits and DETACHED student logits in one joint batch
+       (so its input BatchNorm normalises both with the same statistics and
+       can tell them apart), ``optim_wrapper['discriminator']`` updates D
+       only;
     3. student step: D in eval mode with its parameters frozen scores the
-       student logits; ``optim_wrapper['student']`` updates the student and
-       its connectors from ``L_b + L_adv + L_is`` (+ optional CE).
+       student logits (:meth:`student_adversarial_loss`);
+       ``optim_wrapper['student']`` updates the student and its connectors
+       from ``L_b + L_adv + L_is`` (+ optional CE).
 
     Teacher, its descriptor neck and its attention estimators
     (``teacher_connectors``) stay in eval mode with ``requires_grad=False``.
@@ -95,8 +96,10 @@ class HKSANCDistill(CachedTeacherDistill):
         student_connectors (Sequence[str]): Distiller connectors of the
             student side, in the order of ``teacher_connectors`` (used by
             ``attention_map_loss``, the connector warm-up and
-            ``discriminator_input='descriptors'``). Defaults to
-            ('student_attention', ).
+            ``discriminator_input='descriptors'``). The names are the keys
+            of the config's ``distiller.connectors``: a config that names
+            its connectors otherwise sets this and ``teacher_connectors``.
+            Defaults to ('student_attention', ).
         attention_map_loss (dict, optional): A loss on the attention maps,
             e.g. ``dict(type='AttentionMapLoss', loss_weight=1.0)``: ties the
             student's maps to the teacher's (ours; the paper compares only
@@ -329,93 +332,67 @@ class HKSANCDistill(CachedTeacherDistill):
 
     def train_step(self, data: Union[dict, tuple, list],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        """One HKSANC iteration: D step(s), then one student step."""
-        return self.run_iteration(data, optim_wrapper, self.loss, self,
-                                  self._discriminator_step)
+        """One HKSANC iteration: D update(s), then one student update.
 
-    def run_iteration(self, data: Union[dict, tuple, list],
-                      optim_wrapper: OptimWrapperDict,
-                      loss_forward: Callable[..., Dict[str, torch.Tensor]],
-                      context: nn.Module,
-                      discriminator_step: Callable[..., Dict[str,
-                                                             torch.Tensor]],
-                      ) -> Dict[str, torch.Tensor]:
-        """The HKSANC iteration, top to bottom (also run by the DDP wrapper).
+        The paper's alternating updates (Li et al., AAAI 2020); the
+        objective and its reading are in docs/method.md.
+        ``HKSANCDistributedDataParallel.train_step`` is the same iteration
+        with synchronised gradients.
 
         Args:
-            data: A batch from the data loader.
-            optim_wrapper: With keys 'student' and 'discriminator'.
-            loss_forward: ``(inputs, data_samples) -> losses``: teacher and
-                student forward and the distillation losses (``self.loss``;
-                the DDP wrapper passes its own forward so that the student's
-                backward is all-reduced).
-            context: The module given to the student's ``optim_context``.
-            discriminator_step: ``(teacher_logits, student_logits, labels,
-                wrapper) -> log_vars``: one D update.
+            data (dict | tuple | list): A batch from the data loader.
+            optim_wrapper (OptimWrapperDict): With keys 'student' and
+                'discriminator' (``HKSANCOptimWrapperConstructor``).
 
         Returns:
-            Dict[str, Tensor]: Log variables of both steps.
+            Dict[str, Tensor]: Log variables of both players.
         """
-        if not isinstance(optim_wrapper, OptimWrapperDict):
-            raise TypeError(
-                f'{type(context).__name__} trains two players and needs one '
-                f'optimizer wrapper each {OPTIM_KEYS}, got a single '
-                f'{type(optim_wrapper).__name__}; use optim_wrapper=dict('
-                "constructor='HKSANCOptimWrapperConstructor', student=dict("
-                'optimizer=...), discriminator=dict(optimizer=...)).')
-        missing = [k for k in OPTIM_KEYS if k not in optim_wrapper]
-        if missing:
-            raise KeyError(
-                f'{type(context).__name__} needs optim wrappers {OPTIM_KEYS}, '
-                f'missing {missing}; use optim_wrapper=dict(constructor='
-                "'HKSANCOptimWrapperConstructor', student=..., "
-                'discriminator=...).')
-        student_wrapper = optim_wrapper['student']
+        student_wrapper, discriminator_wrapper = split_optim_wrapper(
+            optim_wrapper, type(self).__name__)
         iteration = current_iteration()
-        for connector in self.student_connectors_if_any():
-            connector.input_grad_scale = self.intermediate_scale(iteration)
-        with student_wrapper.optim_context(context):
+        self.set_intermediate_scale(iteration)
+
+        # teacher (or its cache) and student forward: L_b, L_is (+ map loss)
+        with student_wrapper.optim_context(self):
             data = self.data_preprocessor(data, True)
             inputs, data_samples = data['inputs'], data['data_samples']
-            losses = loss_forward(inputs, data_samples)
-            labels = gt_labels_of(data_samples).to(inputs.device)
+            losses = self.loss(inputs, data_samples)
             if self.attention_map_loss is not None:
-                losses['distill.loss_map'] = self._attention_map_loss()
-            student_inputs = self._discriminator_inputs(from_student=True)
-            teacher_inputs = self._discriminator_inputs(
-                from_student=False).detach()
-        self._release_connector_outputs()
+                losses['distill.loss_map'] = self.attention_map_term()
+            labels = gt_labels_of(data_samples).to(inputs.device)
+            teacher_inputs = self.discriminator_inputs(from_student=False)
+            student_inputs = self.discriminator_inputs(from_student=True)
+        self.release_connector_outputs()
 
+        # D update(s): teacher (real) against detached student (fake)
         log_vars: Dict[str, torch.Tensor] = {}
         if iteration % self.discriminator_interval == 0:
             for _ in range(self.discriminator_steps):
-                log_vars.update(
-                    discriminator_step(teacher_inputs,
-                                       student_inputs.detach(), labels,
-                                       optim_wrapper['discriminator']))
+                with discriminator_wrapper.optim_context(self.discriminator):
+                    loss, discriminator_log_vars = self.discriminator_loss(
+                        teacher_inputs, student_inputs.detach(), labels)
+                discriminator_wrapper.update_params(loss)
+                log_vars.update(discriminator_log_vars)
 
-        with student_wrapper.optim_context(context):
+        # student update on L_b + L_is (+ map loss) + L_adv (D frozen)
+        with student_wrapper.optim_context(self):
             if iteration >= self.adversarial_warmup_iters:
-                losses['distill.loss_adv'] = self._student_adversarial_loss(
+                losses['distill.loss_adv'] = self.student_adversarial_loss(
                     student_inputs, labels)
             loss, student_log_vars = self.parse_losses(losses)
         student_wrapper.update_params(loss)
         log_vars.update(student_log_vars)
         return log_vars
 
-    def student_connectors_if_any(self) -> List[nn.Module]:
-        """The student connectors, or none when the config has no attention
-        part (the no-IS ablation and the ANC-style baseline)."""
+    def set_intermediate_scale(self, iteration: int) -> None:
+        """Give the student connectors the gradient scale of ``iteration``
+        (:meth:`intermediate_scale`); none in configs without them (the
+        no-IS ablation and the ANC-style baseline)."""
         names = set(self.distiller.connectors.keys())
-        return [self.distiller.connectors[n]
-                for n in self.student_connector_names if n in names]
-
-    def _attention_map_loss(self) -> torch.Tensor:
-        student = [m for c in self.student_connectors
-                   for m in c.attention_maps]
-        teacher = [m for c in self.teacher_connectors
-                   for m in c.last_attention_maps]
-        return self.attention_map_loss(student, teacher)
+        for name in self.student_connector_names:
+            if name in names:
+                self.distiller.connectors[name].input_grad_scale = \
+                    self.intermediate_scale(iteration)
 
     def intermediate_scale(self, iteration: int) -> float:
         """Scale of the intermediate gradient reaching the student network
@@ -428,79 +405,157 @@ class HKSANCDistill(CachedTeacherDistill):
             return 1.0
         return float(min(done / self.intermediate_ramp_iters, 1.0))
 
-    def _discriminator_inputs(self, from_student: bool) -> torch.Tensor:
-        """What D judges for one side (``discriminator_input``)."""
+    def attention_map_term(self) -> torch.Tensor:
+        """``attention_map_loss`` on the maps of the last forward (student
+        maps against the teacher's)."""
+        student = [m for c in self.student_connectors
+                   for m in c.attention_maps]
+        teacher = [m for c in self.teacher_connectors
+                   for m in c.last_attention_maps]
+        return self.attention_map_loss(student, teacher)
+
+    def discriminator_inputs(self, from_student: bool) -> torch.Tensor:
+        """What D judges for one side of the last forward.
+
+        Per ``discriminator_input``: the logits (the paper's choice),
+        their softmax at ``discriminator_temperature``, or the
+        concatenated squeezed descriptors of all supervised stages. The
+        teacher side carries no gradient; the student side does.
+        """
         if self.discriminator_input == 'descriptors':
             connectors = (self.student_connectors
                           if from_student else self.teacher_connectors)
-            return torch.cat(
+            inputs = torch.cat(
                 [d for c in connectors for d in c.descriptors], dim=1)
-        logits = self._logits(from_student)
-        if self.discriminator_input == 'probabilities':
-            return F.softmax(logits / self.discriminator_temperature, dim=1)
-        return logits
+        else:
+            inputs = self._logits(from_student)
+            if self.discriminator_input == 'probabilities':
+                inputs = F.softmax(
+                    inputs / self.discriminator_temperature, dim=1)
+        return inputs if from_student else inputs.detach()
 
-    def _release_connector_outputs(self) -> None:
-        """Drop the outputs the connectors kept for this iteration."""
+    def release_connector_outputs(self) -> None:
+        """Drop the maps and descriptors the connectors kept for this
+        iteration (the student graph still holds what backward needs)."""
         for connector in self.distiller.connectors.values():
             if getattr(connector, 'keep_outputs', False):
                 connector.attention_maps = ()
                 connector.descriptors = ()
 
-    def _discriminator_step(self, teacher_logits: torch.Tensor,
-                            student_logits: torch.Tensor,
-                            labels: torch.Tensor,
-                            wrapper) -> Dict[str, torch.Tensor]:
-        """Update D on teacher (real) vs detached student (fake) inputs.
+    def discriminator_loss(self, teacher_inputs: torch.Tensor,
+                           student_inputs: torch.Tensor,
+                           labels: torch.Tensor
+                           ) -> Tuple[torch.Tensor, Dict[str, torch.Tensor]]:
+        """D's loss on teacher (real) against student (fake) inputs.
 
-        The arguments are D's inputs (logits unless ``discriminator_input``
-        says otherwise). The fake-as-real samples are scored with D in eval
-        mode: their batch holds only student samples, whose statistics must
-        neither normalise them nor move D's running statistics.
+        ``AdversarialDistillLoss.discriminator_loss`` on D's scores (Li et
+        al., AAAI 2020; KSANC arXiv 1904.05100; the reading in
+        docs/method.md): real/fake criterion on both sides, category
+        cross-entropy on both sides, ``mu * (L1 + squared L2)`` of D's
+        weight matrices and, when ``fake_as_real_weight > 0``, the student
+        inputs after dropout (``fake_as_real_dropout``) labelled "teacher".
+        Nothing is updated; the caller back-propagates the loss.
+
+        D scores teacher and student inputs in train mode as one joint
+        batch, so its BatchNorm normalises both with the same statistics
+        (and its running statistics move, as in any train-mode forward).
+        The fake-as-real samples are scored in eval mode: they neither
+        normalise themselves with student-only statistics nor move the
+        running statistics. D's mode is restored afterwards.
+
+        Args:
+            teacher_inputs (Tensor): (N, D_in), D's teacher-side inputs
+                (:meth:`discriminator_inputs`).
+            student_inputs (Tensor): (N, D_in), D's student-side inputs;
+                detached here, so the loss trains D only.
+            labels (Tensor): (N,) class indices.
+
+        Returns:
+            tuple[Tensor, dict]: The loss, and the log variables
+            ``disc.loss``, ``disc.loss_<term>`` per term and D's accuracies
+            ``disc.acc_*``.
         """
-        self.discriminator.train()
-        self.discriminator.requires_grad_(True)
-        num = teacher_logits.shape[0]
-        with wrapper.optim_context(self.discriminator):
-            scores = self.discriminator(
-                torch.cat([teacher_logits, student_logits]))
-            teacher_scores, student_scores = scores[:num], scores[num:]
+        teacher_inputs = teacher_inputs.detach()
+        student_inputs = student_inputs.detach()
+        discriminator = self.discriminator
+        was_training = discriminator.training
+        num = teacher_inputs.shape[0]
+        try:
+            discriminator.train()
+            scores = discriminator(torch.cat([teacher_inputs,
+                                              student_inputs]))
             fake_as_real = None
             if self.adversarial_loss.fake_as_real_weight > 0:
-                self.discriminator.eval()
-                try:
-                    fake_as_real = self.discriminator(
-                        F.dropout(student_logits, self.fake_as_real_dropout,
-                                  training=True))
-                finally:
-                    self.discriminator.train()
-            terms = self.adversarial_loss.discriminator_loss(
-                teacher_scores, student_scores, labels,
-                self.discriminator.weight_matrices(), fake_as_real)
-            loss, log_vars = self.parse_losses(
-                {f'disc.{k}': v
-                 for k, v in terms.items()})
-        wrapper.update_params(loss)
-        accuracies = self.adversarial_loss.discriminator_accuracies(
-            teacher_scores.detach(), student_scores.detach(), labels)
+                discriminator.eval()
+                fake_as_real = discriminator(
+                    F.dropout(student_inputs, self.fake_as_real_dropout,
+                              training=True))
+        finally:
+            discriminator.train(was_training)
+        teacher_scores, student_scores = scores[:num], scores[num:]
+        terms = self.adversarial_loss.discriminator_loss(
+            teacher_scores, student_scores, labels,
+            discriminator.weight_matrices(), fake_as_real)
+        loss, log_vars = self.parse_losses(
+            {f'disc.{k}': v for k, v in terms.items()})
         log_vars.pop('loss')
         log_vars['disc.loss'] = loss.detach()
+        accuracies = self.adversarial_loss.discriminator_accuracies(
+            teacher_scores.detach(), student_scores.detach(), labels)
         log_vars.update({f'disc.{k}': v for k, v in accuracies.items()})
-        return log_vars
+        return loss, log_vars
 
-    def _student_adversarial_loss(self, student_logits: torch.Tensor,
-                                  labels: torch.Tensor) -> torch.Tensor:
-        """L_adv for the student: D frozen and in eval mode (unchanged).
+    def student_adversarial_loss(self, student_inputs: torch.Tensor,
+                                 labels: torch.Tensor) -> torch.Tensor:
+        """L_adv of the student: D frozen and in eval mode (unchanged).
 
-        ``student_logits`` are D's student-side inputs, with gradient."""
+        Args:
+            student_inputs (Tensor): D's student-side inputs
+                (:meth:`discriminator_inputs`), with gradient.
+            labels (Tensor): (N,) class indices.
+
+        Returns:
+            Tensor: ``AdversarialDistillLoss`` on D's scores; its gradient
+            reaches the student, none reaches D.
+        """
         self.discriminator.eval()
         self.discriminator.requires_grad_(False)
         try:
-            scores = self.discriminator(student_logits)
+            scores = self.discriminator(student_inputs)
             return self.adversarial_loss(scores, labels)
         finally:
             self.discriminator.requires_grad_(True)
             self.discriminator.train(self.training)
+
+
+def split_optim_wrapper(optim_wrapper: OptimWrapperDict, trainer: str
+                        ) -> Tuple[OptimWrapper, OptimWrapper]:
+    """The student's and D's wrappers of an ``OptimWrapperDict``.
+
+    Args:
+        optim_wrapper (OptimWrapperDict): From
+            ``HKSANCOptimWrapperConstructor``.
+        trainer (str): Class name for the messages.
+
+    Raises:
+        TypeError: A single optimizer wrapper (names the constructor).
+        KeyError: A key of :data:`OPTIM_KEYS` is missing.
+    """
+    if not isinstance(optim_wrapper, OptimWrapperDict):
+        raise TypeError(
+            f'{trainer} trains two players and needs one '
+            f'optimizer wrapper each {OPTIM_KEYS}, got a single '
+            f'{type(optim_wrapper).__name__}; use optim_wrapper=dict('
+            "constructor='HKSANCOptimWrapperConstructor', student=dict("
+            'optimizer=...), discriminator=dict(optimizer=...)).')
+    missing = [k for k in OPTIM_KEYS if k not in optim_wrapper]
+    if missing:
+        raise KeyError(
+            f'{trainer} needs optim wrappers {OPTIM_KEYS}, '
+            f'missing {missing}; use optim_wrapper=dict(constructor='
+            "'HKSANCOptimWrapperConstructor', student=..., "
+            'discriminator=...).')
+    return optim_wrapper['student'], optim_wrapper['discriminator']
 
 
 def check_num_classes(student: nn.Module, teacher: nn.Module,

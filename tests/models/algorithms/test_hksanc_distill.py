@@ -227,7 +227,7 @@ def test_student_adversarial_loss_leaves_discriminator_untouched(
     disc_before = snapshot(model.discriminator)
 
     student_logits = model.student(inputs, mode='tensor')
-    loss = model._student_adversarial_loss(student_logits, labels)
+    loss = model.student_adversarial_loss(student_logits, labels)
     loss.backward()
 
     assert all(p.grad is None for p in model.discriminator.parameters())
@@ -255,13 +255,13 @@ def test_student_adversarial_loss_restores_eval_mode(hksanc_cfg):
     model = build_model(hksanc_cfg)
     model.eval()
     logits = torch.randn(4, 10, requires_grad=True)
-    model._student_adversarial_loss(logits, torch.tensor(LABELS)).backward()
+    model.student_adversarial_loss(logits, torch.tensor(LABELS)).backward()
     assert not model.discriminator.training
     assert all(p.requires_grad for p in model.discriminator.parameters())
     assert logits.grad is not None
 
 
-def test_discriminator_step_leaves_student_untouched(hksanc_cfg):
+def test_discriminator_update_leaves_student_untouched(hksanc_cfg):
     model = build_model(hksanc_cfg)
     optim = build_optim(hksanc_cfg, model)
     model.train()
@@ -274,9 +274,10 @@ def test_discriminator_step_leaves_student_untouched(hksanc_cfg):
     side_before = snapshot(student_side(model))
     disc_before = snapshot(model.discriminator)
 
-    log_vars = model._discriminator_step(teacher_logits,
-                                         student_logits.detach(), labels,
-                                         optim['discriminator'])
+    # not detached by the caller: discriminator_loss detaches them itself
+    loss, log_vars = model.discriminator_loss(teacher_logits, student_logits,
+                                              labels)
+    optim['discriminator'].update_params(loss)
 
     assert changed(side_before, snapshot(student_side(model))) == []
     assert grads_of(student_side(model)) == {}
@@ -294,25 +295,30 @@ def test_train_step_isolates_the_two_updates(hksanc_cfg, monkeypatch):
     model.train()
     seen = {}
 
-    original_d_step = model._discriminator_step
+    original_d_loss = model.discriminator_loss
 
-    def watched_d_step(teacher_logits, student_logits, labels, wrapper):
-        seen['d_inputs_require_grad'] = (teacher_logits.requires_grad,
-                                         student_logits.requires_grad)
-        seen['d_wrapper'] = wrapper
+    def watched_d_loss(teacher_inputs, student_inputs, labels):
+        seen['d_inputs_require_grad'] = (teacher_inputs.requires_grad,
+                                         student_inputs.requires_grad)
         seen['grads_before_d'] = dict(grads_of(student_side(model)))
+        return original_d_loss(teacher_inputs, student_inputs, labels)
+
+    monkeypatch.setattr(model, 'discriminator_loss', watched_d_loss)
+
+    d_wrapper = optim['discriminator']
+    original_d_update = d_wrapper.update_params
+
+    def watched_d_update(loss, *args, **kwargs):
         before = snapshot(student_side(model))
         disc_before = snapshot(model.discriminator)
-        out = original_d_step(teacher_logits, student_logits, labels,
-                              wrapper)
+        original_d_update(loss, *args, **kwargs)
         seen['student_changed_by_d'] = changed(
             before, snapshot(student_side(model)))
         seen['student_grads_after_d'] = dict(grads_of(student_side(model)))
         seen['d_changed_by_d'] = changed(disc_before,
                                          snapshot(model.discriminator))
-        return out
 
-    monkeypatch.setattr(model, '_discriminator_step', watched_d_step)
+    monkeypatch.setattr(d_wrapper, 'update_params', watched_d_update)
 
     student_wrapper = optim['student']
     original_update = student_wrapper.update_params
@@ -332,7 +338,6 @@ def test_train_step_isolates_the_two_updates(hksanc_cfg, monkeypatch):
 
     model.train_step(make_batch(), optim)
 
-    assert seen['d_wrapper'] is optim['discriminator']
     assert seen['d_inputs_require_grad'] == (False, False)
     assert seen['grads_before_d'] == {}
     assert seen['student_changed_by_d'] == []
@@ -342,6 +347,98 @@ def test_train_step_isolates_the_two_updates(hksanc_cfg, monkeypatch):
     assert seen['d_grads_after_student'] == {}
     assert seen['student_changed_by_student'] != []
     assert seen['d_mode_after_student'] is True
+
+
+# -------------------------------------------------------------- D's loss
+def softplus(x: torch.Tensor) -> torch.Tensor:
+    return torch.log1p(torch.exp(x))
+
+
+def cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    picked = logits[torch.arange(len(labels)), labels]
+    return (torch.logsumexp(logits, dim=1) - picked).mean()
+
+
+def test_discriminator_loss_matches_the_formula_written_out(hksanc_cfg):
+    """Every term of D's loss, with non-default weights, the fake-as-real
+    term on and D's BatchNorm running statistics away from their initial
+    values: BCE(teacher -> 1) and BCE(student -> 0) on the real/fake unit,
+    category CE on both sides, mu * (L1 + squared L2) of the three weight
+    matrices and BCE(dropout(student) -> 1) scored in eval mode with the
+    statistics the joint train-mode pass left."""
+    model = build_model(hksanc_cfg, seed=2, fake_as_real_dropout=0.3)
+    loss_module = model.adversarial_loss
+    loss_module.adversarial_weight = 0.7
+    loss_module.category_weight = 1.3
+    loss_module.regularization_weight = 0.01
+    loss_module.fake_as_real_weight = 0.5
+    model.train()
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # running statistics unlike a fresh D's
+        model.discriminator(torch.randn(16, 10, generator=g) * 3 + 1)
+    reference = copy.deepcopy(model.discriminator)
+    teacher = torch.randn(8, 10, generator=g) * 3
+    student = torch.randn(8, 10, generator=g)
+    labels = torch.randint(0, 10, (8, ), generator=g)
+
+    torch.manual_seed(5)
+    loss, log_vars = model.discriminator_loss(teacher, student, labels)
+    loss.backward()
+
+    torch.manual_seed(5)  # D has no dropout: the same mask as in the call
+    kept = F.dropout(student, 0.3, training=True)
+    assert 0 < int((kept == 0).sum()) < kept.numel()
+    reference.train()
+    scores = reference(torch.cat([teacher, student]))
+    real, fake = scores[:8], scores[8:]
+    reference.eval()
+    far = reference(kept)
+    weights = [m.weight for m in reference.modules()
+               if isinstance(m, nn.Linear)]
+    assert len(weights) == 3
+    expected = {
+        'disc.loss_real': 0.7 * softplus(-real[:, 0]).mean(),
+        'disc.loss_fake': 0.7 * softplus(fake[:, 0]).mean(),
+        'disc.loss_category': 1.3 * (cross_entropy(real[:, 1:], labels) +
+                                     cross_entropy(fake[:, 1:], labels)),
+        'disc.loss_reg': 0.01 * sum(w.abs().sum() + (w * w).sum()
+                                    for w in weights),
+        'disc.loss_fake_as_real': 0.5 * softplus(-far[:, 0]).mean(),
+    }
+    total = sum(expected.values())
+    for key, value_ in expected.items():
+        torch.testing.assert_close(log_vars[key].detach(), value_.detach())
+    torch.testing.assert_close(loss.detach(), total.detach())
+    torch.testing.assert_close(log_vars['disc.loss'], total.detach())
+    torch.testing.assert_close(log_vars['disc.acc_real'],
+                               (real[:, 0] > 0).float().mean())
+    torch.testing.assert_close(log_vars['disc.acc_fake'],
+                               (fake[:, 0] <= 0).float().mean())
+    torch.testing.assert_close(
+        log_vars['disc.acc_category_teacher'],
+        (real[:, 1:].argmax(1) == labels).float().mean())
+    torch.testing.assert_close(
+        log_vars['disc.acc_category_student'],
+        (fake[:, 1:].argmax(1) == labels).float().mean())
+    # the same gradients on D's parameters
+    total.backward()
+    got = dict(model.discriminator.named_parameters())
+    for name, param in reference.named_parameters():
+        torch.testing.assert_close(got[name].grad, param.grad,
+                                   rtol=1e-4, atol=1e-6)
+    # the same running statistics: the joint pass counted, the
+    # fake-as-real pass did not; D back in train mode
+    assert changed(snapshot(reference), snapshot(model.discriminator)) == []
+    assert model.discriminator.training
+
+
+def test_discriminator_loss_restores_eval_mode(hksanc_cfg):
+    model = build_model(hksanc_cfg)
+    model.adversarial_loss.fake_as_real_weight = 0.5
+    model.eval()
+    teacher, student = torch.randn(4, 10), torch.randn(4, 10)
+    model.discriminator_loss(teacher, student, torch.tensor(LABELS))
+    assert not any(m.training for m in model.discriminator.modules())
 
 
 # ---------------------------------------------------------------- 3. modes
@@ -378,14 +475,14 @@ def test_logged_terms_match_independent_computation(hksanc_cfg,
     batch = make_batch()
 
     d_after_step = {}
-    original_d_step = model._discriminator_step
+    d_wrapper = optim['discriminator']
+    original_d_update = d_wrapper.update_params
 
-    def keep_d(*args):
-        out = original_d_step(*args)
+    def keep_d(*args, **kwargs):
+        original_d_update(*args, **kwargs)
         d_after_step['d'] = copy.deepcopy(model.discriminator)
-        return out
 
-    monkeypatch.setattr(model, '_discriminator_step', keep_d)
+    monkeypatch.setattr(d_wrapper, 'update_params', keep_d)
     log_vars = model.train_step(batch, optim)
 
     for key in LOSS_KEYS + ACC_KEYS + ('loss', 'disc.loss'):

@@ -64,9 +64,10 @@ def test_fake_as_real_pass_leaves_batch_norm_statistics_alone(hksanc_cfg):
     teacher = torch.randn(8, 10, generator=g) * 3
     student = torch.randn(8, 10, generator=g)
     labels = torch.randint(0, 10, (8, ), generator=g)
-    for model in (far, plain):
-        wrapper = build_optim(hksanc_cfg, model)['discriminator']
-        model._discriminator_step(teacher, student, labels, wrapper)
+    results = {}
+    for name, model in (('far', far), ('plain', plain)):
+        model.train()
+        results[name] = model.discriminator_loss(teacher, student, labels)
     # running statistics: only the joint teacher+student batch counted
     assert changed(bn_buffers(far.discriminator),
                    bn_buffers(plain.discriminator)) == []
@@ -75,7 +76,15 @@ def test_fake_as_real_pass_leaves_batch_norm_statistics_alone(hksanc_cfg):
     reference(torch.cat([teacher, student]))
     assert changed(bn_buffers(reference),
                    bn_buffers(far.discriminator)) == []
-    # the term still trains D, in train mode afterwards
+    # the term is in the loss, and it still trains D
+    (far_loss, far_log), (plain_loss, plain_log) = results['far'], \
+        results['plain']
+    assert 'disc.loss_fake_as_real' not in plain_log
+    torch.testing.assert_close(
+        far_loss.detach() - plain_loss.detach(),
+        far_log['disc.loss_fake_as_real'].detach())
+    for model, loss in ((far, far_loss), (plain, plain_loss)):
+        build_optim(hksanc_cfg, model)['discriminator'].update_params(loss)
     assert far.discriminator.training
     assert changed(param_snapshot(far.discriminator),
                    param_snapshot(plain.discriminator)) != []
@@ -172,7 +181,7 @@ def test_attention_map_loss_is_logged_and_trains_the_student_maps(
     losses = model.loss(batch['inputs'], batch['data_samples'])
     student = model.distiller.connectors['student_attention']
     teacher = model.distiller.connectors['teacher_attention']
-    loss_map = model._attention_map_loss()
+    loss_map = model.attention_map_term()
     expected = 2.0 * sum(
         map_kl(s.detach(), t)
         for s, t in zip(student.attention_maps, teacher.last_attention_maps))
@@ -268,12 +277,25 @@ def test_discriminator_on_probabilities(hksanc_cfg):
     model.train()
     batch = model.data_preprocessor(make_batch(), True)
     model.loss(batch['inputs'], batch['data_samples'])
-    got = model._discriminator_inputs(from_student=True)
+    got = model.discriminator_inputs(from_student=True)
     logits = model.distiller.get_record('logits', True)
     torch.testing.assert_close(got, torch.softmax(logits / 2.0, dim=1))
+    # train_step gives D the softened probabilities of both sides
+    seen = {}
+    original = model.discriminator_loss
+
+    def watched(teacher_inputs, student_inputs, labels):
+        seen['inputs'] = (teacher_inputs, student_inputs)
+        return original(teacher_inputs, student_inputs, labels)
+
+    model.discriminator_loss = watched
     log_vars = model.train_step(make_batch(1), build_optim(hksanc_cfg,
                                                            model))
     assert torch.isfinite(log_vars['disc.loss'])
+    for tensor, from_student in zip(seen['inputs'], (False, True)):
+        logits = model.distiller.get_record('logits', from_student)
+        torch.testing.assert_close(
+            tensor, torch.softmax(logits.detach() / 2.0, dim=1))
 
 
 def test_discriminator_on_descriptors(hksanc_cfg):
@@ -283,7 +305,7 @@ def test_discriminator_on_descriptors(hksanc_cfg):
     model.train()
     batch = model.data_preprocessor(make_batch(), True)
     model.loss(batch['inputs'], batch['data_samples'])
-    student = model._discriminator_inputs(from_student=True)
+    student = model.discriminator_inputs(from_student=True)
     assert student.shape == (len(LABELS), 64 + 128 + 256)
     assert student.requires_grad
     before = param_snapshot(
@@ -296,6 +318,39 @@ def test_discriminator_on_descriptors(hksanc_cfg):
 def test_unknown_discriminator_input_is_refused(hksanc_cfg):
     with pytest.raises(ValueError, match="discriminator_input='features'"):
         build_model(hksanc_cfg, discriminator_input='features')
+
+
+# ------------------------------------------------- connector names
+def test_connectors_named_otherwise_are_set_by_the_two_options(
+        hksanc_cfg, set_iteration):
+    """A config whose distiller names its connectors otherwise: the
+    default student_connectors are refused by name; set with
+    teacher_connectors they get the warm-up scale and the map loss."""
+    cfg = copy.deepcopy(hksanc_cfg)
+    distiller = cfg.model.distiller
+    distiller.connectors = dict(
+        s_att=distiller.connectors['student_attention'],
+        t_att=distiller.connectors['teacher_attention'])
+    mapping = distiller.loss_forward_mappings.loss_is
+    mapping.student_descriptors.connector = 's_att'
+    mapping.teacher_descriptors.connector = 't_att'
+    map_loss = dict(type='AttentionMapLoss', loss_weight=1.0)
+    with pytest.raises(KeyError,
+                       match=r"student_connectors \['student_attention'\]"):
+        build_model(cfg, teacher_connectors=('t_att', ),
+                    attention_map_loss=map_loss)
+    model = build_model(cfg, teacher_connectors=('t_att', ),
+                        student_connectors=('s_att', ),
+                        attention_map_loss=map_loss,
+                        intermediate_warmup_iters=1)
+    model.train()
+    set_iteration(0)
+    log_vars = model.train_step(make_batch(), build_optim(cfg, model))
+    assert model.distiller.connectors['s_att'].input_grad_scale == 0.0
+    assert log_vars['distill.loss_map'] > 0
+    teacher_side = model.distiller.connectors['t_att']
+    assert not teacher_side.training
+    assert all(not p.requires_grad for p in teacher_side.parameters())
 
 
 # -------------------------------------- weight decay of the score convs
