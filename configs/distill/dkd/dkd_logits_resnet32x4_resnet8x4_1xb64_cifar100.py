@@ -16,11 +16,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-# Train the teacher first with configs/vanilla/resnet32x4_1xb64_cifar100.py
-# and put its final checkpoint here, or point at it with
-#   --cfg-options model.teacher_ckpt=PATH
-# (overriding the top-level teacher_ckpt alone does not reach the model).
-teacher_ckpt = 'checkpoints/cifar100/resnet32x4_1xb64_cifar100.pth'
 
 model = dict(
     _scope_='mmrazor',
@@ -34,7 +29,9 @@ model = dict(
     # The student keeps its cross-entropy at weight 1.0 (base default).
     architecture=dict(_scope_='mmpretrain', **_base_.student_model),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/resnet32x4_1xb64_cifar100.py (or point at
+    # yours with --cfg-options model.teacher_ckpt=PATH)
+    teacher_ckpt='checkpoints/cifar100/resnet32x4_1xb64_cifar100.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

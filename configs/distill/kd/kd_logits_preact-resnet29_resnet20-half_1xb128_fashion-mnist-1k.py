@@ -8,7 +8,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-teacher_ckpt = 'checkpoints/preact-resnet29_1xb128_fashion-mnist.pth'
 
 student = _base_.student_model
 student.head.loss.loss_weight = 0.1
@@ -24,7 +23,8 @@ model = dict(
         to_rgb=False),
     architecture=dict(_scope_='mmpretrain', **student),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/preact-resnet29_1xb128_fashion-mnist.py
+    teacher_ckpt='checkpoints/preact-resnet29_1xb128_fashion-mnist.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

@@ -11,11 +11,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-# Train the teacher first with configs/vanilla/resnet56_1xb64_cifar100.py
-# and put its final checkpoint here, or point at it with
-#   --cfg-options model.teacher_ckpt=PATH
-# (overriding the top-level teacher_ckpt alone does not reach the model).
-teacher_ckpt = 'checkpoints/cifar100/resnet56_1xb64_cifar100.pth'
 
 student = _base_.student_model
 student.head.loss.loss_weight = 0.1  # RepDistiller: -r 0.1 -a 0.9
@@ -30,7 +25,9 @@ model = dict(
         to_rgb=False),
     architecture=dict(_scope_='mmpretrain', **student),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/resnet56_1xb64_cifar100.py (or point at
+    # yours with --cfg-options model.teacher_ckpt=PATH)
+    teacher_ckpt='checkpoints/cifar100/resnet56_1xb64_cifar100.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
