@@ -46,7 +46,7 @@ model = dict(
     adversarial_loss=dict(
         type='AdversarialDistillLoss',
         loss_weight=1.0,  # lambda2: the student's side of L_adv
-        adversarial_weight=1.0,  # real/fake game, both sides (0: category only)
+        adversarial_weight=1.0,  # real/fake game, both sides (0: off)
         category_weight=1.0,  # D's category head, both sides (AC-GAN reading)
         regularization_weight=1e-3,  # mu: D's mu * (L1 + squared L2) (ours)
         # ANC's fake-as-real term, part of the paper's L_reg (off, ours);

@@ -1,4 +1,4 @@
-# Student schedule of the Fashion-MNIST protocol (BENCHMARK.md): 60 epochs
+# Student schedule of the Fashion-MNIST protocol (docs/benchmark.md): 60 epochs
 # over the 1,000 labelled images, SGD with a one-cycle schedule peaking at 0.1.
 optim_wrapper = dict(
     optimizer=dict(

@@ -2,7 +2,8 @@
 # 1612.03928), with MMRazor's ATLoss on the outputs of the three stages
 # (16/32/64 channels at 32/16/8 on both networks), plus the
 # student's cross-entropy at weight 1.0. CIFAR-100, resnet56 -> resnet20;
-# 240 epochs, batch 64, SGD lr 0.05. BENCHMARK.md reference: AT 70.55.
+# 240 epochs, batch 64, SGD lr 0.05. Reference: AT 70.55
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020).
 #
 # Loss weight: MMRazor's ATLoss is, per stage, exactly RepDistiller's
 # Attention.at_loss (p=2): mean over (batch, H*W) of the squared difference

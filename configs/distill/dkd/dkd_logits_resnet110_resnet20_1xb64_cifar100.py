@@ -3,7 +3,8 @@
 # resnet110 -> resnet20. Target-class term (TCKD, weight alpha) plus
 # non-target-class term (NCKD, weight beta), T=4, alpha=1, beta=2,
 # batch-mean KL, plus the student's cross-entropy at weight 1.0; 240 epochs,
-# batch 64, SGD lr 0.05. BENCHMARK.md reference: none published for this pair.
+# batch 64, SGD lr 0.05. Reference: none published for this pair
+# (mdistiller's README; DKD, Zhao et al., CVPR 2022).
 # beta=2: mdistiller has no resnet110 -> resnet20 setting; its
 # same-family pairs (res56_res20, res110_res32) both use 2, not the default 8.
 # mdistiller ramps the DKD term up linearly over the first 20 epochs

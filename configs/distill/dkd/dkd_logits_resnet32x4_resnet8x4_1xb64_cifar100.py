@@ -3,7 +3,8 @@
 # resnet32x4 -> resnet8x4. Target-class term (TCKD, weight alpha) plus
 # non-target-class term (NCKD, weight beta), T=4, alpha=1, beta=8,
 # batch-mean KL, plus the student's cross-entropy at weight 1.0; 240 epochs,
-# batch 64, SGD lr 0.05. BENCHMARK.md reference: DKD 76.32.
+# batch 64, SGD lr 0.05. Reference: DKD 76.32
+# (mdistiller's README; DKD, Zhao et al., CVPR 2022).
 # beta=8: mdistiller's default, used by its res32x4_res8x4.yaml.
 # mdistiller ramps the DKD term up linearly over the first 20 epochs
 # (WARMUP=20); MMRazor's DKDLoss has no warm-up, so this config has none:

@@ -3,7 +3,8 @@
 # resnet56 -> resnet20. Target-class term (TCKD, weight alpha) plus
 # non-target-class term (NCKD, weight beta), T=4, alpha=1, beta=2,
 # batch-mean KL, plus the student's cross-entropy at weight 1.0; 240 epochs,
-# batch 64, SGD lr 0.05. BENCHMARK.md reference: DKD 71.97.
+# batch 64, SGD lr 0.05. Reference: DKD 71.97
+# (mdistiller's README; DKD, Zhao et al., CVPR 2022).
 # beta=2: mdistiller's res56_res20.yaml overrides its default 8 with 2;
 # 71.97 was measured with it.
 # mdistiller ramps the DKD term up linearly over the first 20 epochs

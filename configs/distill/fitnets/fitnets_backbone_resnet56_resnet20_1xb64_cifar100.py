@@ -5,9 +5,10 @@
 # (1x1 conv + BN + ReLU, as RepDistiller's ConvReg; MMRazor's
 # ConvModuleConnector) to the teacher's middle stage (32 ch at 16x16) and is
 # pulled to it by MMRazor's L2Loss, plus the student's cross-entropy at
-# weight 1.0; 240 epochs, batch 64, SGD lr 0.05. BENCHMARK.md reference:
-# FitNet 69.21. The widths match for this pair, but FitNets always trains a
-# regressor, so the connector is kept.
+# weight 1.0; 240 epochs, batch 64, SGD lr 0.05. Reference: FitNet 69.21
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020). The widths match
+# for this pair, but FitNets always trains a regressor, so the connector is
+# kept.
 #
 # Loss weight: RepDistiller's HintLoss is nn.MSELoss() (mean over all
 # elements) times beta=100 (mdistiller: FITNET.LOSS.FEAT_WEIGHT=100).

@@ -1,5 +1,6 @@
 # KD (Hinton et al. 2015) with MMRazor's own parts: KLDivergence on the
-# logits, T=4, 0.9 KD + 0.1 cross-entropy, as in BENCHMARK.md's pilot.
+# logits, T=4, 0.9 KD + 0.1 cross-entropy (RepDistiller's CIFAR-100
+# setting; the v1 benchmark's KD, docs/benchmark.md).
 _base_ = [
     '../../_base_/models/preact-resnet29_fashion-mnist.py',
     '../../_base_/models/resnet20-half_fashion-mnist.py',

@@ -2,7 +2,8 @@
 # the logits. CIFAR-100, resnet110 -> resnet20.
 # RepDistiller / mdistiller setting: T=4, batch-mean KL scaled by T^2,
 # 0.9 KD + 0.1 cross-entropy; 240 epochs, batch 64, SGD lr 0.05.
-# BENCHMARK.md reference: teacher 74.31, student 69.06, KD 70.67.
+# Reference: teacher 74.31, student 69.06, KD 70.67
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020).
 _base_ = [
     '../../_base_/models/cifar100_resnet110.py',
     '../../_base_/models/cifar100_resnet20.py',

@@ -2,7 +2,8 @@
 # the logits. CIFAR-100, resnet32x4 -> resnet8x4.
 # RepDistiller / mdistiller setting: T=4, batch-mean KL scaled by T^2,
 # 0.9 KD + 0.1 cross-entropy; 240 epochs, batch 64, SGD lr 0.05.
-# BENCHMARK.md reference: teacher 79.42, student 72.50, KD 73.33.
+# Reference: teacher 79.42, student 72.50, KD 73.33
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020).
 _base_ = [
     '../../_base_/models/cifar100_resnet32x4.py',
     '../../_base_/models/cifar100_resnet8x4.py',
