@@ -33,8 +33,10 @@ model = dict(
     # descriptors; then set discriminator.in_channels to their total width).
     discriminator_input='logits',
     discriminator_temperature=1.0,
-    # Ours, off: e.g. dict(type='AttentionMapLoss', loss_weight=1.0) adds
-    # KL(M_T || M_S) per stage (the paper compares only the descriptors).
+    # Ours, off: KL(M_T || M_S) per stage (the paper compares only the
+    # descriptors). To add it in a child config (_delete_: replaces None):
+    #   model = dict(attention_map_loss=dict(
+    #       _delete_=True, type='AttentionMapLoss', loss_weight=1.0))
     attention_map_loss=None,
     # Ours, off: for the first intermediate_warmup_iters the student
     # connectors fit the teacher on detached student features; then the
