@@ -51,9 +51,9 @@ model = dict(
         adversarial_weight=1.0,  # real/fake game, both sides (0: off)
         category_weight=1.0,  # D's category head, both sides (AC-GAN reading)
         regularization_weight=1e-3,  # mu: D's mu * (L1 + squared L2) (ours)
-        # ANC's fake-as-real term, part of the paper's L_reg (off, ours);
-        # equal to mu it reproduces the equation (with
-        # model.fake_as_real_dropout, default 0.5, on the student logits)
+        # ANC's fake-as-real term (off, ours): D also learns to call the
+        # student logits "teacher", after model.fake_as_real_dropout (0.5).
+        # At weight mu without dropout it is the term in the paper's L_reg.
         fake_as_real_weight=0.0),
     discriminator_steps=1,  # D updates per iteration, before the student's
     discriminator_interval=1,  # train D every this many iterations
