@@ -9,6 +9,10 @@
 # - validation on the 10,000 test images at epochs 52, 54, ..., 60: the
 #   benchmark reads the last one and the mean of the five
 #   (docs/benchmark.md says which the pilot chose).
+# Each v2 config reads these constants once, where it sets model.teacher_ckpt,
+# train_cfg and its train_dataloader's ViewPoolDataset: to change a run, set
+# those keys (redefining a constant in a config that inherits a v2 config
+# changes nothing).
 v2_teacher_ckpt = 'checkpoints/preact-resnet29-10e_1xb128_fashion-mnist.pth'
 v2_num_views = 32
 v2_cache_seed = 0

@@ -1,4 +1,5 @@
-# HKSANC phase 2 with the hierarchical (top-down) query (ours, METHOD.md):
+# HKSANC phase 2 with the hierarchical (top-down) query (ours;
+# docs/method.md, query_mode):
 # the deepest stage's estimator is queried by the global descriptor, each
 # shallower one by the squeezed descriptor of the stage above it. The teacher
 # estimators' query widths differ from the global form, so this query needs

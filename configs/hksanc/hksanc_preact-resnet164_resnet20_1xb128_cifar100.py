@@ -1,59 +1,40 @@
 # HKSANC phase 3 of 3 on CIFAR-100: distillation, the paper's pair (Li et
-# al., AAAI 2020; KSANC, arXiv 1904.05100). Teacher: pre-activation
-# bottleneck ResNet-164 (stages 64/128/256) with the 128-d global-descriptor
-# neck; it records the neck's (*stages, descriptor) tuple. Student: the
-# benchmark's stock CIFAR-100 resnet20 (stages 16/32/64, GAP neck + linear
-# head); it records its backbone's stage tuple and its connector pools the
-# last stage into the 64-d global descriptor (what the GAP neck feeds the
-# classifier). The student's stages are mapped to the teacher's widths
-# (16/32/64 -> 64/128/256) by the channel transforms.
-# Schedule: the paper's CIFAR student schedule, 200 epochs, batch 128, SGD
-# lr 0.1 (momentum 0.9, wd 5e-4), x0.1 at 100 and 150; the discriminator:
-# Adam 1e-4, betas (0.5, 0.999). Per iteration: one discriminator step,
-# then one student step. The open choices and their defaults are in
+# al., AAAI 2020; KSANC, arXiv 1904.05100): pre-activation ResNet-164 with
+# the 128-d global-descriptor neck (it records the neck's (*stages,
+# descriptor) tuple) -> the benchmark's stock CIFAR-100 resnet20 (GAP neck
+# + linear head: it records its backbone's stages and its connector pools
+# the last stage into the 64-d global descriptor). Widths, the paper's
+# schedule and the two optimizers:
+# ../_base_/hksanc/preact-resnet164_resnet20_cifar.py; every HKSANC option:
 # ../_base_/hksanc/hksanc_defaults.py.
 #
-# teacher_ckpt: trained by configs/vanilla/preact-resnet164_1xb64_cifar100.py,
-#   python tools/train.py configs/vanilla/preact-resnet164_1xb64_cifar100.py
-#   python tools/export_checkpoint.py \
-#       work_dirs/preact-resnet164_1xb64_cifar100/epoch_240.pth \
-#       checkpoints/cifar100/preact-resnet164_1xb64_cifar100.pth
-# teacher_attention_ckpt: written by phase 2,
+# model.teacher_ckpt: trained by
+# configs/vanilla/preact-resnet164_1xb64_cifar100.py and exported with
+# tools/export_checkpoint.py (see the adaptation config).
+# model.teacher_attention_ckpt: written by phase 2,
 #   python tools/train.py \
 #       configs/hksanc/hksanc-adaptation_preact-resnet164_1xb64_cifar100.py
-# Override either with --cfg-options model.teacher_ckpt=PATH
-# model.teacher_attention_ckpt=PATH (the top-level variables alone do not
-# reach the model).
 _base_ = [
     '../_base_/models/cifar100_preact-resnet164.py',
     '../_base_/models/cifar100_resnet20.py',
     '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar_bs128_200e.py',
-    '../_base_/student_export.py',
-    '../_base_/hksanc/hksanc_defaults.py',
+    '../_base_/hksanc/preact-resnet164_resnet20_cifar.py',
 ]
-default_scope = 'mmrazor'
-teacher_ckpt = 'checkpoints/cifar100/preact-resnet164_1xb64_cifar100.pth'
-teacher_attention_ckpt = ('work_dirs/hksanc-adaptation_preact-resnet164_'
-                          '1xb64_cifar100/epoch_1.pth')
 
 student = _base_.student_model
-student.backbone.out_indices = (0, 1, 2)
-student.head.loss.loss_weight = _base_.student_ce_weight
+student.backbone.out_indices = (0, 1, 2)  # every stage is squeezed
+student.head.loss.loss_weight = 0.0  # no plain cross-entropy (paper: none)
 teacher = _base_.teacher_model
 teacher.backbone.out_indices = (0, 1, 2)
 
 model = dict(
     data_preprocessor=dict(
-        type='mmpretrain.ClsDataPreprocessor',
-        num_classes=100,
-        mean=[129.304, 124.070, 112.434],
-        std=[68.170, 65.392, 70.418],
-        to_rgb=False),
+        _base_.data_preprocessor, type='mmpretrain.ClsDataPreprocessor'),
     architecture=dict(_scope_='mmpretrain', **student),
     teacher=dict(_scope_='mmpretrain', **teacher),
-    teacher_ckpt=teacher_ckpt,
-    teacher_attention_ckpt=teacher_attention_ckpt,
+    teacher_ckpt='checkpoints/cifar100/preact-resnet164_1xb64_cifar100.pth',
+    teacher_attention_ckpt=('work_dirs/hksanc-adaptation_preact-resnet164_'
+                            '1xb64_cifar100/epoch_1.pth'),
     discriminator=dict(num_classes=100),
     distiller=dict(
         # Stock student: record the backbone's stages (no descriptor neck).
@@ -62,19 +43,6 @@ model = dict(
         connectors=dict(
             student_attention=dict(
                 descriptor_source='pool_last_stage',
-                stage_channels=(16, 32, 64),
-                attention_channels=(64, 128, 256),
-                descriptor_channels=64),
-            teacher_attention=dict(
-                stage_channels=(64, 128, 256), descriptor_channels=128))))
+                descriptor_channels=64))))
 
-train_dataloader = dict(batch_size=128)
-optim_wrapper = dict(
-    _delete_=True,
-    constructor='HKSANCOptimWrapperConstructor',
-    student=dict(optimizer=_base_.optim_wrapper.optimizer),
-    discriminator=dict(optimizer=_base_.discriminator_optimizer))
-param_scheduler = dict(
-    _delete_=True,
-    student=[_base_.param_scheduler],
-    discriminator=[])
+train_dataloader = dict(batch_size=128)  # the paper's batch size

@@ -1,7 +1,7 @@
 # HKSANC phase 3 of 3 on ImageNet-1k: distillation (Li et al., AAAI 2020;
 # KSANC, arXiv 1904.05100), ResNet-34 -> ResNet-18, the pair of MMRazor's
-# ImageNet KD/DKD results (teacher 73.62, student 69.90; BENCHMARK.md).
-# Both are mmpretrain's stock classifiers (GAP neck + linear head): each
+# ImageNet KD/DKD results (teacher 73.62, student 69.90; MMRazor's model
+# zoo). Both are mmpretrain's stock classifiers (GAP neck + linear head): each
 # records its backbone's stages 2..4 (128/256/512 at 28/14/7) and each
 # connector pools the last stage into the 512-d global descriptor (what the
 # GAP neck feeds the classifier). The widths match: no channel transforms.
@@ -12,18 +12,14 @@
 # imagenet_bs32 base; point it at your copy with
 #   --cfg-options train_dataloader.dataset.data_root=/data/imagenet \
 #                 val_dataloader.dataset.data_root=/data/imagenet
-# The open choices and their defaults are in
-# ../_base_/hksanc/hksanc_defaults.py.
+# Every HKSANC option: ../_base_/hksanc/hksanc_defaults.py.
 #
-# teacher_ckpt: mmpretrain's released ResNet-34 (no vanilla config here),
-# loaded from its URL by mmengine (or give a local copy).
-# teacher_attention_ckpt: written by phase 2,
+# model.teacher_ckpt: mmpretrain's released ResNet-34 (no vanilla config
+# here), loaded from its URL by mmengine (or give a local copy).
+# model.teacher_attention_ckpt: written by phase 2,
 #   python tools/train.py \
 #       configs/hksanc/hksanc-adaptation_resnet34_8xb32_in1k.py
 # (on 8 GPUs: tools/dist_train.sh <that config> 8).
-# Override either with --cfg-options model.teacher_ckpt=PATH
-# model.teacher_attention_ckpt=PATH (the top-level variables alone do not
-# reach the model).
 _base_ = [
     'mmpretrain::_base_/datasets/imagenet_bs32.py',
     'mmpretrain::_base_/schedules/imagenet_bs256.py',
@@ -31,11 +27,6 @@ _base_ = [
     '../_base_/hksanc/hksanc_defaults.py',
 ]
 default_scope = 'mmrazor'
-teacher_ckpt = ('https://download.openmmlab.com/mmclassification/v0/'
-                'resnet/resnet34_8xb32_in1k_20210831-f257d4e6.pth')
-teacher_attention_ckpt = ('work_dirs/hksanc-adaptation_resnet34_8xb32_in1k/'
-                          'epoch_1.pth')
-
 
 # mmpretrain's resnet/resnet{34,18}_8xb32_in1k.py models, stages 2..4 out.
 teacher = dict(
@@ -67,7 +58,8 @@ student = dict(
         num_classes=1000,
         in_channels=512,
         loss=dict(
-            type='CrossEntropyLoss', loss_weight=_base_.student_ce_weight),
+            # no plain cross-entropy (paper: none)
+            type='CrossEntropyLoss', loss_weight=0.0),
         topk=(1, 5)))
 
 model = dict(
@@ -79,8 +71,10 @@ model = dict(
         to_rgb=True),
     architecture=dict(_scope_='mmpretrain', **student),
     teacher=dict(_scope_='mmpretrain', **teacher),
-    teacher_ckpt=teacher_ckpt,
-    teacher_attention_ckpt=teacher_attention_ckpt,
+    teacher_ckpt=('https://download.openmmlab.com/mmclassification/v0/'
+                  'resnet/resnet34_8xb32_in1k_20210831-f257d4e6.pth'),
+    teacher_attention_ckpt=('work_dirs/hksanc-adaptation_resnet34_8xb32_in1k/'
+                            'epoch_1.pth'),
     discriminator=dict(num_classes=1000),
     distiller=dict(
         # Stock models: record the backbones' stages (no descriptor neck).
@@ -99,11 +93,14 @@ model = dict(
                 stage_channels=(128, 256, 512),
                 descriptor_channels=512))))
 
+# Two optimizers: the schedule's SGD for the student (and its connectors),
+# Adam 1e-4, betas (0.5, 0.999) for D (GAN practice; the paper gives none).
 optim_wrapper = dict(
     _delete_=True,
     constructor='HKSANCOptimWrapperConstructor',
     student=dict(optimizer=_base_.optim_wrapper.optimizer),
-    discriminator=dict(optimizer=_base_.discriminator_optimizer))
+    discriminator=dict(
+        optimizer=dict(type='Adam', lr=1e-4, betas=(0.5, 0.999))))
 param_scheduler = dict(
     _delete_=True,
     student=[_base_.param_scheduler],

@@ -2,9 +2,9 @@
 # ResNet-164 with the 128-d global-descriptor neck, cross-entropy only.
 # Schedule: the CIFAR-100 distillation benchmark's (240 epochs, batch 64,
 # SGD lr 0.05, x0.1 at 150/180/210), so every CIFAR baseline here shares
-# one schedule; the HKSANC paper's own CIFAR schedule (METHOD.md: SGD 0.1,
-# batch 128, 200 epochs, x0.1 at 100 and 150) is the one the HKSANC configs
-# use.
+# one schedule; the HKSANC paper's own CIFAR schedule (SGD 0.1, batch 128,
+# 200 epochs, x0.1 at 100 and 150; docs/method.md, "Training schedule") is
+# the one the HKSANC configs use.
 _base_ = [
     '../_base_/models/cifar10_preact-resnet164.py',
     '../_base_/datasets/cifar10_bs64.py',

@@ -4,6 +4,5 @@
 # core; 93.76 % on the test set). The v1 teacher (2 epochs, 90.07 %) stays
 # in checkpoints/ for the v1 records.
 _base_ = ['./preact-resnet29_1xb128_fashion-mnist.py']
-max_epochs = 10
-param_scheduler = dict(total_steps=max_epochs)
-train_cfg = dict(max_epochs=max_epochs, val_interval=5)
+param_scheduler = dict(total_steps=10)  # = train_cfg.max_epochs
+train_cfg = dict(max_epochs=10, val_interval=5)

@@ -7,16 +7,15 @@ _base_ = [
 ]
 default_scope = 'mmpretrain'
 model = _base_.teacher_model
-max_epochs = 2
 optim_wrapper = dict(
     optimizer=dict(
         type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4, nesterov=True))
 param_scheduler = dict(
     type='OneCycleLR',
     eta_max=0.1,
-    total_steps=max_epochs,  # in epochs, converted to iterations
+    total_steps=2,  # in epochs (converted to iterations), = max_epochs
     by_epoch=True,
     convert_to_iter_based=True)
-train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=1)
+train_cfg = dict(by_epoch=True, max_epochs=2, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()

@@ -1,6 +1,6 @@
 # resnet32x4 on CIFAR-100, cross-entropy only, standard protocol (240 epochs,
 # batch 64, SGD lr 0.05, x0.1 at 150/180/210).
-# Teacher for the CIFAR-100 distillation benchmark (BENCHMARK.md);
+# Teacher for the CIFAR-100 distillation benchmark (RepDistiller);
 # train it first and keep its checkpoint: the distill configs read it from
 # checkpoints/cifar100/resnet32x4_1xb64_cifar100.pth.
 _base_ = [

@@ -1,6 +1,6 @@
 # resnet8x4 on CIFAR-100, cross-entropy only, standard protocol (240 epochs,
 # batch 64, SGD lr 0.05, x0.1 at 150/180/210).
-# Vanilla student of the CIFAR-100 distillation benchmark (BENCHMARK.md):
+# Vanilla student of the CIFAR-100 distillation benchmark (RepDistiller):
 # the baseline every distillation method must beat.
 _base_ = [
     '../_base_/models/cifar100_resnet8x4.py',

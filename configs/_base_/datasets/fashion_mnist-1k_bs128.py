@@ -1,4 +1,5 @@
-# The student's labelled set of the Fashion-MNIST protocol (BENCHMARK.md):
+# The student's labelled set of the Fashion-MNIST protocol
+# (docs/benchmark.md):
 # a class-balanced subset of 1,000 training images (100 per class, drawn
 # with subset_seed); accuracy is read from the full 10,000-image test set.
 _base_ = ['./fashion_mnist_bs128.py']

@@ -1,4 +1,4 @@
-# The HKSANC paper's CIFAR student schedule (METHOD.md, "Training
+# The HKSANC paper's CIFAR student schedule (docs/method.md, "Training
 # schedule"): SGD lr 0.1, momentum 0.9, weight decay 5e-4, 200 epochs, lr
 # x0.1 at epochs 100 and 150, for batch 128. The batch size lives in the
 # dataloader: a config using this schedule sets

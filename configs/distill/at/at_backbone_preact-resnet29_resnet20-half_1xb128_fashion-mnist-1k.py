@@ -24,7 +24,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-teacher_ckpt = 'checkpoints/preact-resnet29_1xb128_fashion-mnist.pth'
 
 model = dict(
     _scope_='mmrazor',
@@ -38,7 +37,8 @@ model = dict(
     # The student keeps its cross-entropy at weight 1.0 (base default).
     architecture=dict(_scope_='mmpretrain', **_base_.student_model),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/preact-resnet29_1xb128_fashion-mnist.py
+    teacher_ckpt='checkpoints/preact-resnet29_1xb128_fashion-mnist.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

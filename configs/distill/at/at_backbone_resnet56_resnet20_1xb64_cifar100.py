@@ -2,7 +2,8 @@
 # 1612.03928), with MMRazor's ATLoss on the outputs of the three stages
 # (16/32/64 channels at 32/16/8 on both networks), plus the
 # student's cross-entropy at weight 1.0. CIFAR-100, resnet56 -> resnet20;
-# 240 epochs, batch 64, SGD lr 0.05. BENCHMARK.md reference: AT 70.55.
+# 240 epochs, batch 64, SGD lr 0.05. Reference: AT 70.55
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020).
 #
 # Loss weight: MMRazor's ATLoss is, per stage, exactly RepDistiller's
 # Attention.at_loss (p=2): mean over (batch, H*W) of the squared difference
@@ -18,11 +19,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-# Train the teacher first with configs/vanilla/resnet56_1xb64_cifar100.py
-# and put its final checkpoint here, or point at it with
-#   --cfg-options model.teacher_ckpt=PATH
-# (overriding the top-level teacher_ckpt alone does not reach the model).
-teacher_ckpt = 'checkpoints/cifar100/resnet56_1xb64_cifar100.pth'
 
 model = dict(
     _scope_='mmrazor',
@@ -36,7 +32,9 @@ model = dict(
     # The student keeps its cross-entropy at weight 1.0 (base default).
     architecture=dict(_scope_='mmpretrain', **_base_.student_model),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/resnet56_1xb64_cifar100.py (or point at
+    # yours with --cfg-options model.teacher_ckpt=PATH)
+    teacher_ckpt='checkpoints/cifar100/resnet56_1xb64_cifar100.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         # Stage outputs are the last block's output, after its ReLU, as

@@ -3,7 +3,8 @@
 # resnet110 -> resnet20. Target-class term (TCKD, weight alpha) plus
 # non-target-class term (NCKD, weight beta), T=4, alpha=1, beta=2,
 # batch-mean KL, plus the student's cross-entropy at weight 1.0; 240 epochs,
-# batch 64, SGD lr 0.05. BENCHMARK.md reference: none published for this pair.
+# batch 64, SGD lr 0.05. Reference: none published for this pair
+# (mdistiller's README; DKD, Zhao et al., CVPR 2022).
 # beta=2: mdistiller has no resnet110 -> resnet20 setting; its
 # same-family pairs (res56_res20, res110_res32) both use 2, not the default 8.
 # mdistiller ramps the DKD term up linearly over the first 20 epochs
@@ -17,11 +18,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-# Train the teacher first with configs/vanilla/resnet110_1xb64_cifar100.py
-# and put its final checkpoint here, or point at it with
-#   --cfg-options model.teacher_ckpt=PATH
-# (overriding the top-level teacher_ckpt alone does not reach the model).
-teacher_ckpt = 'checkpoints/cifar100/resnet110_1xb64_cifar100.pth'
 
 model = dict(
     _scope_='mmrazor',
@@ -35,7 +31,9 @@ model = dict(
     # The student keeps its cross-entropy at weight 1.0 (base default).
     architecture=dict(_scope_='mmpretrain', **_base_.student_model),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/resnet110_1xb64_cifar100.py (or point at
+    # yours with --cfg-options model.teacher_ckpt=PATH)
+    teacher_ckpt='checkpoints/cifar100/resnet110_1xb64_cifar100.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

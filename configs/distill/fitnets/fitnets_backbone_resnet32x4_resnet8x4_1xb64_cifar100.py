@@ -5,9 +5,10 @@
 # (1x1 conv + BN + ReLU, as RepDistiller's ConvReg; MMRazor's
 # ConvModuleConnector) to the teacher's middle stage (128 ch at 16x16) and is
 # pulled to it by MMRazor's L2Loss, plus the student's cross-entropy at
-# weight 1.0; 240 epochs, batch 64, SGD lr 0.05. BENCHMARK.md reference:
-# FitNet 73.50. The widths match for this pair, but FitNets always trains a
-# regressor, so the connector is kept.
+# weight 1.0; 240 epochs, batch 64, SGD lr 0.05. Reference: FitNet 73.50
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020). The widths match
+# for this pair, but FitNets always trains a regressor, so the connector is
+# kept.
 #
 # Loss weight: RepDistiller's HintLoss is nn.MSELoss() (mean over all
 # elements) times beta=100 (mdistiller: FITNET.LOSS.FEAT_WEIGHT=100).
@@ -23,11 +24,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-# Train the teacher first with configs/vanilla/resnet32x4_1xb64_cifar100.py
-# and put its final checkpoint here, or point at it with
-#   --cfg-options model.teacher_ckpt=PATH
-# (overriding the top-level teacher_ckpt alone does not reach the model).
-teacher_ckpt = 'checkpoints/cifar100/resnet32x4_1xb64_cifar100.pth'
 
 model = dict(
     _scope_='mmrazor',
@@ -41,7 +37,9 @@ model = dict(
     # The student keeps its cross-entropy at weight 1.0 (base default).
     architecture=dict(_scope_='mmpretrain', **_base_.student_model),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/resnet32x4_1xb64_cifar100.py (or point at
+    # yours with --cfg-options model.teacher_ckpt=PATH)
+    teacher_ckpt='checkpoints/cifar100/resnet32x4_1xb64_cifar100.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

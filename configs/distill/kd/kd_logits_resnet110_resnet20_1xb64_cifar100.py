@@ -2,7 +2,8 @@
 # the logits. CIFAR-100, resnet110 -> resnet20.
 # RepDistiller / mdistiller setting: T=4, batch-mean KL scaled by T^2,
 # 0.9 KD + 0.1 cross-entropy; 240 epochs, batch 64, SGD lr 0.05.
-# BENCHMARK.md reference: teacher 74.31, student 69.06, KD 70.67.
+# Reference: teacher 74.31, student 69.06, KD 70.67
+# (RepDistiller's README; CRD, Tian et al., ICLR 2020).
 _base_ = [
     '../../_base_/models/cifar100_resnet110.py',
     '../../_base_/models/cifar100_resnet20.py',
@@ -11,11 +12,6 @@ _base_ = [
     '../../_base_/student_export.py',
 ]
 default_scope = 'mmrazor'
-# Train the teacher first with configs/vanilla/resnet110_1xb64_cifar100.py
-# and put its final checkpoint here, or point at it with
-#   --cfg-options model.teacher_ckpt=PATH
-# (overriding the top-level teacher_ckpt alone does not reach the model).
-teacher_ckpt = 'checkpoints/cifar100/resnet110_1xb64_cifar100.pth'
 
 student = _base_.student_model
 student.head.loss.loss_weight = 0.1  # RepDistiller: -r 0.1 -a 0.9
@@ -30,7 +26,9 @@ model = dict(
         to_rgb=False),
     architecture=dict(_scope_='mmpretrain', **student),
     teacher=dict(_scope_='mmpretrain', **_base_.teacher_model),
-    teacher_ckpt=teacher_ckpt,
+    # trained by configs/vanilla/resnet110_1xb64_cifar100.py (or point at
+    # yours with --cfg-options model.teacher_ckpt=PATH)
+    teacher_ckpt='checkpoints/cifar100/resnet110_1xb64_cifar100.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

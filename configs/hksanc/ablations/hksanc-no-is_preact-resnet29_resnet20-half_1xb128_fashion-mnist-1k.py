@@ -9,6 +9,11 @@ model = dict(
     teacher_connectors=(),
     distiller=dict(
         connectors=dict(_delete_=True),
-        distill_losses=dict(_delete_=True, loss_backbone=_base_.loss_backbone),
+        # keep L_b as the HKSANC config sets it
+        distill_losses=dict(
+            _delete_=True,
+            loss_backbone=_base_.model.distiller.distill_losses.loss_backbone),
         loss_forward_mappings=dict(
-            _delete_=True, loss_backbone=_base_.loss_backbone_mapping)))
+            _delete_=True,
+            loss_backbone=(
+                _base_.model.distiller.loss_forward_mappings.loss_backbone))))
