@@ -6,7 +6,11 @@ by the algorithm's ``architecture`` (without its ``_scope_``, with the
 algorithm's data preprocessor, which is what fed the student during
 distillation). The result runs under ``default_scope='mmpretrain'`` with
 ``tools/train.py`` and ``tools/test.py``, and loads the checkpoints written
-by ``tools/export_student.py`` / ``StudentExportHook`` strictly.
+by ``tools/export_student.py`` / ``StudentExportHook`` strictly. A head loss
+that distillation switched off (``loss_weight=0``: the HKSANC configs train
+the student on the teacher only) is switched back on (weight 1), so that
+training with the written config learns from the labels instead of from
+nothing.
 """
 import copy
 import os
@@ -44,6 +48,13 @@ def _student_optim(cfg: Config) -> tuple:
     return None, None
 
 
+def _restore_label_loss(model: dict) -> None:
+    """Set the head's loss weight to 1 where distillation set it to 0."""
+    loss = (model.get('head') or {}).get('loss')
+    if isinstance(loss, dict) and loss.get('loss_weight', 1.0) == 0:
+        loss['loss_weight'] = 1.0
+
+
 def student_config_dict(cfg: Config) -> dict:
     """The plain mmpretrain config of the student of ``cfg``.
 
@@ -66,6 +77,7 @@ def student_config_dict(cfg: Config) -> dict:
     model = copy.deepcopy(architecture.to_dict() if hasattr(
         architecture, 'to_dict') else dict(architecture))
     model.pop('_scope_', None)
+    _restore_label_loss(model)
     preprocessor = model_cfg.get('data_preprocessor',
                                  cfg.get('data_preprocessor'))
     if preprocessor is not None:

@@ -93,6 +93,9 @@ def test_hook_writes_the_student_config(tiny_run):
     model = cfg.model.to_dict()
     assert model.pop('data_preprocessor') == \
         run_cfg.model.data_preprocessor.to_dict()
+    # the architecture as distilled, its label loss switched back on
+    assert architecture['head']['loss']['loss_weight'] == 0.0
+    architecture['head']['loss']['loss_weight'] = 1.0
     assert Config(model).to_dict() == Config(architecture).to_dict()
     # the run's data (its cfg-options: one image per class) and evaluator
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
