@@ -13,7 +13,7 @@ its own phase 2) or need the teacher's maps (``attention_map_loss``, not in
 the cache) are left to a later round.
 """
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .paired import paired_interval
 from .protocol_v2 import paired_method, plan_v2_runs
@@ -62,6 +62,9 @@ V2_DKD_TRIALS: Tuple[Trial, ...] = tuple(
     for tau in (2, 4) for beta in (1, 2, 4, 8))
 V2_TRIAL_SETS: Dict[str, Tuple[Trial, ...]] = dict(
     hksanc=V2_HKSANC_TRIALS, kd=V2_KD_TRIALS, dkd=V2_DKD_TRIALS)
+# the trial of each set that is the setting its v2 config had when tuned
+V2_SHIPPED_TRIALS: Dict[str, str] = dict(
+    hksanc='defaults', kd='tau4-kd0.5', dkd='tau4-beta8')
 
 
 def run_name(trial: Trial, seed: int) -> str:
@@ -107,12 +110,19 @@ def trial_scores(records: Sequence[dict], trials: Sequence[Trial],
     return scores
 
 
+def option_label(option: str) -> str:
+    """``a.b.key=value`` as ``key=value`` (dots in the value kept)."""
+    key, sep, value = option.partition('=')
+    return key.split('.')[-1] + sep + value
+
+
 def tuning_markdown(records: Sequence[dict],
                     trial_sets: Dict[str, Sequence[Trial]],
-                    reading: str = 'top1_mean_last') -> str:
+                    reading: str = 'top1_mean_last',
+                    shipped: Optional[Dict[str, str]] = None) -> str:
     """Per set: each trial's validation top-1 per seed and mean, the winner
     (best mean over both seeds) and its paired difference to the set's
-    first trial (its shipped setting)."""
+    shipped trial (``shipped[set]``; default: the set's first trial)."""
     lines = []
     for set_name, trials in trial_sets.items():
         scores = trial_scores(records, trials, reading)
@@ -128,13 +138,13 @@ def tuning_markdown(records: Sequence[dict],
             if len(seeds) == TUNING_SEEDS:
                 complete[trial.name] = sum(seeds.values()) / TUNING_SEEDS
                 mean = f'{complete[trial.name]:.2f}'
-            changed = ', '.join(f'`{o.split(".")[-1]}`'
-                                for o in trial.options) or 'shipped'
+            changed = ', '.join(f'`{option_label(o)}`'
+                                for o in trial.options) or 'no change'
             lines.append(f'| {trial.name} | {changed} | {" | ".join(values)} '
                          f'| {mean} |')
         if complete:
             best = max(complete, key=complete.get)
-            first = trials[0].name
+            first = (shipped or {}).get(set_name, trials[0].name)
             line = (f'\nBest mean of the {len(complete)}/{len(trials)} '
                     f'complete trials: **{best}** ({complete[best]:.2f})')
             if best != first and first in complete:

@@ -6,7 +6,8 @@ from mmengine.config import Config
 
 from benchmarks.protocol_v2 import paired_method
 from benchmarks.suite import CACHE_TOOL
-from benchmarks.tuning_v2 import (V2_TRIAL_SETS, V2_VALIDATION_OPTIONS,
+from benchmarks.tuning_v2 import (V2_SHIPPED_TRIALS, V2_TRIAL_SETS,
+                                  V2_VALIDATION_OPTIONS, option_label,
                                   plan_v2_tuning, run_name,
                                   tuning_markdown)
 from conftest import REPO_ROOT
@@ -63,6 +64,30 @@ def test_markdown_names_the_best_trial_with_its_paired_difference():
         in text
     assert (f'**{trials[1].name}** (86.75); against {trials[0].name}: '
             '+1.25') in text
+
+
+def test_markdown_compares_with_the_shipped_trial():
+    trials = V2_TRIAL_SETS['kd'][:3]
+    scores = {trials[0]: (85.0, 86.0), trials[1]: (86.0, 87.5),
+              trials[2]: (84.0, 84.5)}
+    records = [dict(name=run_name(t, s), top1_mean_last=v[s])
+               for t, v in scores.items() for s in (0, 1)]
+    text = tuning_markdown(records, dict(kd=trials),
+                           shipped=dict(kd=trials[2].name))
+    # 86.75 - 84.25 against the shipped trial, not the first one
+    assert f'against {trials[2].name}: +2.50' in text
+    assert f'`{option_label(trials[0].options[0])}`' in text
+
+
+def test_option_label_keeps_the_value_whole():
+    assert option_label('model.a.loss_weight=3.0') == 'loss_weight=3.0'
+    assert option_label('model.b.mode=kd') == 'mode=kd'
+    assert option_label('flag') == 'flag'
+
+
+def test_shipped_trials_name_trials_of_their_sets():
+    for set_name, trial_name in V2_SHIPPED_TRIALS.items():
+        assert trial_name in {t.name for t in V2_TRIAL_SETS[set_name]}
 
 
 @pytest.mark.parametrize(

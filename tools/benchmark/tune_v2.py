@@ -19,7 +19,7 @@ sys.path.insert(0, REPO_ROOT)
 
 from benchmarks.paired import read_records  # noqa: E402
 from benchmarks.suite import Suite  # noqa: E402
-from benchmarks.tuning_v2 import (V2_TRIAL_SETS,  # noqa: E402
+from benchmarks.tuning_v2 import (V2_SHIPPED_TRIALS, V2_TRIAL_SETS,  # noqa: E402
                                   plan_v2_tuning, tuning_markdown,
                                   tuning_results_dir)
 
@@ -53,7 +53,8 @@ def main(argv=None) -> str:
                      else 'work_dirs/benchmark-v2-tuning')
         Suite(plan_v2_tuning(trials, work_root=work_root, quick=args.quick),
               args.results_dir, jobs=args.jobs, threads=args.threads).run()
-    text = tuning_markdown(read_records(args.results_dir), sets)
+    text = tuning_markdown(read_records(args.results_dir), sets,
+                           shipped=V2_SHIPPED_TRIALS)
     os.makedirs(args.results_dir, exist_ok=True)
     path = osp.join(args.results_dir, 'tuning.md')
     with open(path, 'w') as f:
