@@ -34,7 +34,10 @@ TUNING_SEEDS = 2
 
 
 V2_HKSANC_TRIALS: Tuple[Trial, ...] = (
-    Trial('defaults', 'hksanc'),
+    # the shipped defaults when tuned (lambda1 = 1; lambda1-3 won and is
+    # the default since)
+    Trial('defaults', 'hksanc',
+          (f'{_LOSSES}.loss_backbone.loss_weight=1.0', )),
     Trial('standardize', 'hksanc', (f'{_IS}.standardize=True', )),
     Trial('cosine', 'hksanc', (f'{_IS}.normalize=True', )),
     Trial('lambda1-3', 'hksanc',

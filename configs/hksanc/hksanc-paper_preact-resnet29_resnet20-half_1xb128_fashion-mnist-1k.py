@@ -19,12 +19,14 @@
 #   1 it diverged to NaN in a measured run (default: mean over classes).
 # - L_is = sum_i ||s_S^i - s_T^i||^2 summed over channels (reduction='sum';
 #   default: mean over channels).
+# - lambda1 = 1, the unweighted total loss (default: 3, the v2 tuning's
+#   winner on the validation split).
 # - D's L_reg = -mu (|w_D| + ||w_D||^2 - E_S[log D(l_S)]) includes the
 #   fake-as-real term at weight mu on the student logits, without dropout
 #   (default: off).
 # Already the paper's reading in the defaults: the global query, pooling
 # L + proj(g) (the equation; the figure pools L), D on logits with BN (the
-# figure), no plain cross-entropy, lambda1 = lambda2 = lambda3 = 1.
+# figure), no plain cross-entropy, lambda2 = lambda3 = 1.
 # No literal reading exists for: the category term (read as AC-GAN: the
 # paper's "min over the student" would make the student worse at its task),
 # mu (1e-3), D's hidden width, which of D's parameters mu penalises (its
@@ -47,5 +49,5 @@ model = dict(
             teacher_attention=dict(
                 attention_cfg=dict(act=None, pooling='mean'))),
         distill_losses=dict(
-            loss_backbone=dict(reduction='sum'),
+            loss_backbone=dict(reduction='sum', loss_weight=1.0),
             loss_is=dict(reduction='sum'))))

@@ -83,8 +83,8 @@ def linears(module):
 #  shipped value, value after the change)
 MODEL_OPTIONS = [
     ('lambda1', 'model = dict(distiller=dict(distill_losses=dict('
-     'loss_backbone=dict(loss_weight=3.0))))',
-     lambda m: losses(m)['loss_backbone'].loss_weight, 1.0, 3.0),
+     'loss_backbone=dict(loss_weight=1.0))))',
+     lambda m: losses(m)['loss_backbone'].loss_weight, 3.0, 1.0),
     ('L_b-reduction', 'model = dict(distiller=dict(distill_losses=dict('
      "loss_backbone=dict(reduction='sum'))))",
      lambda m: losses(m)['loss_backbone'].reduction, 'mean', 'sum'),

@@ -48,6 +48,7 @@ LITERAL = {
     CONNECTORS + 'student_attention.transform_cfg.type': 'conv',
     'architecture.neck.norm_act': False,
     LOSSES + 'loss_backbone.reduction': 'sum',
+    LOSSES + 'loss_backbone.loss_weight': 1.0,
     LOSSES + 'loss_is.reduction': 'sum',
     'adversarial_loss.fake_as_real_weight': 1e-3,
     'fake_as_real_dropout': 0.0,
