@@ -35,7 +35,7 @@ TEACHER_METRICS = ('checkpoints/logs/preact-resnet29-10e_1xb128_'
                    'fashion-mnist.test_metrics.json')
 ABLATION_PAIRS = (('hksanc-no-is', 'hksanc'), ('hksanc-no-adv', 'hksanc'),
                   ('hksanc-no-category', 'hksanc'), ('kd-tuned', 'vanilla'),
-                  ('hksanc', 'vanilla'))
+                  ('hksanc', 'vanilla'), ('hksanc', 'dkd-tuned'))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
