@@ -3,8 +3,8 @@
 
 Used to choose the default weights/reductions by measurement (its results:
 docs/benchmark.md, "Scale of the losses"; the defaults they chose:
-docs/method.md, rows ``lambda_backbone`` and ``lambda_intermediate``): for
-a few training batches at initialisation, every student-side term
+docs/method.md, "Open choices", the rows of lambda1 and lambda3): for a
+few training batches at initialisation, every student-side term
 (``distill.loss_backbone``, ``distill.loss_is``, ``distill.loss_adv``) is
 back-propagated alone and the L2 norm of its gradient over the student's
 trainable parameters (backbone, neck, head and student connectors) is
