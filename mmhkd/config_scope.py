@@ -29,6 +29,7 @@ before any ``custom_imports``: the process must have imported mmhkd first
 """
 import functools
 import os.path as osp
+import warnings
 from typing import Callable
 
 SCOPE = 'mmhkd'
@@ -54,13 +55,23 @@ def _answers_mmhkd(get_installed_path: Callable[[str], str]
 def register_config_scope() -> None:
     """Make ``mmhkd::<folder>/<config>.py`` resolve to ``configs/``."""
     import mmengine.config.config as config_module
+    import mmengine.config.utils as config_utils
     import mmengine.hub.hub as hub_module
     import mmengine.utils as utils_module
     import mmengine.utils.package_utils as package_utils_module
-    from mmengine.config.utils import MODULE2PACKAGE
 
-    MODULE2PACKAGE.setdefault(SCOPE, SCOPE)
+    # MODULE2PACKAGE; PKG2PROJECT is its older name (the same dict)
+    scopes = getattr(config_utils, 'MODULE2PACKAGE',
+                     getattr(config_utils, 'PKG2PROJECT', None))
+    if scopes is None:  # importing mmhkd must not fail over this
+        warnings.warn('mmengine.config.utils has neither MODULE2PACKAGE nor '
+                      'PKG2PROJECT: this mmengine resolves `scope::` config '
+                      'paths differently; mmhkd:: paths are not available')
+        return
+    scopes.setdefault(SCOPE, SCOPE)
     # every module that holds its own reference to the function
     for module in (package_utils_module, utils_module, config_module,
                    hub_module):
-        module.get_installed_path = _answers_mmhkd(module.get_installed_path)
+        if hasattr(module, 'get_installed_path'):
+            module.get_installed_path = _answers_mmhkd(
+                module.get_installed_path)
