@@ -1,4 +1,5 @@
 """Install mmhkd with the version window it supports (ranges, not pins)."""
+import os
 import os.path as osp
 
 from setuptools import find_packages, setup
@@ -11,6 +12,22 @@ def read_version() -> str:
     with open(osp.join(HERE, 'mmhkd', 'version.py')) as f:
         exec(f.read(), scope)
     return scope['__version__']
+
+
+def mim_package_data() -> list:
+    """Files under ``mmhkd/.mim`` (links to ``configs/`` and
+    ``model-index.yml``), copied into a built wheel so that ``mmhkd::``
+    config paths resolve there too (see mmhkd/config_scope.py)."""
+    package = osp.join(HERE, 'mmhkd')
+    files = []
+    for folder, dirs, names in os.walk(
+            osp.join(package, '.mim'), followlinks=True):
+        dirs[:] = sorted(d for d in dirs if d != '__pycache__')
+        files += [
+            osp.relpath(osp.join(folder, name), package)
+            for name in sorted(names) if not name.endswith('.pyc')
+        ]
+    return files
 
 
 # Ranges, not pins: a user keeps the torch they have. The lower ends are the
@@ -36,6 +53,7 @@ setup(
     description=('Hierarchical Knowledge Squeezed Adversarial Network '
                  'Compression (HKSANC) for MMRazor'),
     packages=find_packages(include=['mmhkd', 'mmhkd.*']),
+    package_data={'mmhkd': mim_package_data()},
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require={'tests': ['pytest', 'tensorboard']},

@@ -1,8 +1,10 @@
 #!/usr/bin/env python
 """Print each HKSANC loss term and its gradient norm on the student.
 
-Used to choose the default weights/reductions by measurement (METHOD.md):
-for a few training batches at initialisation, every student-side term
+Used to choose the default weights/reductions by measurement (its results:
+docs/benchmark.md, "Scale of the losses"; the defaults they chose:
+docs/method.md, "Open choices", the rows of lambda1 and lambda3): for a
+few training batches at initialisation, every student-side term
 (``distill.loss_backbone``, ``distill.loss_is``, ``distill.loss_adv``) is
 back-propagated alone and the L2 norm of its gradient over the student's
 trainable parameters (backbone, neck, head and student connectors) is

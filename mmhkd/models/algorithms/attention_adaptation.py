@@ -1,7 +1,8 @@
 """Teacher adaptation: learn the teacher's task-driven attention estimators.
 
 KSANC/HKSANC (arXiv 1904.05100) call the estimators "task-driven": they are
-trained with the task, not by the distillation loss. Here (ours, METHOD.md)
+trained with the task, not by the distillation loss. The paper leaves open
+how (docs/method.md, "Open choices", row "teacher adaptation"); here (ours)
 the teacher is frozen and its attention connector is trained with a linear
 classifier on the concatenated squeezed descriptors; the distillation config
 then loads ``connector.*`` from this phase's checkpoint and keeps it frozen.
