@@ -114,9 +114,9 @@ def trial_scores(records: Sequence[dict], trials: Sequence[Trial],
 
 
 def option_label(option: str) -> str:
-    """``a.b.key=value`` as ``key=value`` (dots in the value kept)."""
+    """``a.b.c.key=value`` as ``c.key=value`` (the value kept whole)."""
     key, sep, value = option.partition('=')
-    return key.split('.')[-1] + sep + value
+    return '.'.join(key.split('.')[-2:]) + sep + value
 
 
 def tuning_markdown(records: Sequence[dict],

@@ -80,8 +80,8 @@ def test_markdown_compares_with_the_shipped_trial():
 
 
 def test_option_label_keeps_the_value_whole():
-    assert option_label('model.a.loss_weight=3.0') == 'loss_weight=3.0'
-    assert option_label('model.b.mode=kd') == 'mode=kd'
+    assert option_label('model.a.loss_weight=3.0') == 'a.loss_weight=3.0'
+    assert option_label('model.b.mode=kd') == 'b.mode=kd'
     assert option_label('flag') == 'flag'
 
 
