@@ -161,7 +161,7 @@ def _no_bias(weight: Tensor) -> Tensor:
 
 
 def _no_mask(input: Tensor) -> Tensor:
-    return input.new_zeros(0)
+    return input.new_zeros((input.size(0), 1))  # torchvision checks its batch
 
 
 def deform_conv_forward(input: Tensor, weight: Tensor, offset: Tensor,
