@@ -32,6 +32,8 @@ say ``custom_imports=dict(imports=['mmhkd.compat.mmcv_ops'])``), and
 ``mmcv._ext`` imports. Nothing in mmcv, torch or torchvision is modified.
 """
 import importlib
+import importlib.abc
+import importlib.machinery
 import sys
 import types
 import warnings
@@ -289,6 +291,18 @@ class _StandInExt(types.ModuleType):
         return function
 
 
+class _StandInLoader(importlib.abc.Loader):
+    """Loader named by the stand-in's ``__spec__``: ``pkgutil.find_loader``
+    (mmengine's ``mmcv_full_available``) then answers that ``mmcv.ops``
+    imports, which it does."""
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> Any:
+        return sys.modules[EXT_MODULE]
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        pass
+
+
 def real_mmcv_ext_importable() -> bool:
     """Whether a compiled ``mmcv._ext`` (not this stand-in) imports."""
     current = sys.modules.get(EXT_MODULE)
@@ -324,6 +338,8 @@ def install_mmcv_ops_stand_in() -> bool:
         return True
     import torchvision  # noqa: F401  (registers torch.ops.torchvision)
     stand_in = _StandInExt(EXT_MODULE)
+    stand_in.__spec__ = importlib.machinery.ModuleSpec(
+        EXT_MODULE, _StandInLoader(), origin=__name__)
     stand_in.__doc__ = __doc__
     stand_in.__mmhkd_stand_in__ = True
     for name, function in PROVIDED_OPS.items():

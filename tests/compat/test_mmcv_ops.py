@@ -134,6 +134,9 @@ def test_stand_in_is_installed_as_mmcv_ext():
     assert install_mmcv_ops_stand_in() is True  # idempotent
     assert ext.nms is mmcv_ops.nms
     assert mmcv.ops.nms.__module__ == 'mmcv.ops.nms'  # mmcv's own wrapper
+    # mmengine's check (DCN learning-rate multipliers, SyncBN conversion)
+    from mmengine.utils.dl_utils import mmcv_full_available
+    assert mmcv_full_available()
 
 
 def test_real_ext_is_left_alone(monkeypatch):
