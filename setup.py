@@ -56,6 +56,12 @@ setup(
     package_data={'mmhkd': mim_package_data()},
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
-    extras_require={'tests': ['pytest', 'tensorboard']},
+    extras_require={
+        'tests': ['pytest', 'tensorboard'],
+        # detection / segmentation on mmcv-lite: enable the compiled-op
+        # stand-in with `import mmhkd.compat.mmcv_ops`
+        'det': ['mmdet==3.3.0'],
+        'seg': ['mmsegmentation==1.2.2', 'ftfy', 'regex'],  # mmseg omits
+    },
     license='Apache-2.0',
 )

@@ -18,5 +18,5 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade 'pip<26.2'
-.venv/bin/python -m pip install --quiet -c requirements/constraints.txt -e '.[tests]'
+.venv/bin/python -m pip install --quiet -c requirements/constraints.txt -e '.[tests,det,seg]'
 .venv/bin/python -c "import mmhkd, mmrazor.models; print('mmhkd', mmhkd.__version__, 'installed')"
