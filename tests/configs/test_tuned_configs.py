@@ -33,7 +33,11 @@ def test_tuned_config_is_the_winning_trial(name):
     assert got == _flat(with_trial.model.to_dict())
     before = _flat(shipped.model.to_dict())
     changed = {f'model.{k}' for k in got if got[k] != before[k]}
-    assert changed and changed <= set(options)
+    assert changed <= set(options)
+    # a trial that has since become the shipped default changes nothing
+    # (HKSANC's lambda1 = 3, docs/benchmark.md "Tuning (v2)")
+    assert changed or all(before[k[len('model.'):]] == v
+                          for k, v in options.items())
 
 
 def test_tuned_methods_run_on_the_test_set_like_the_others():

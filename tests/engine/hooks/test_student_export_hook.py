@@ -205,7 +205,7 @@ def test_distillation_configs_export_the_student(path, tmp_path):
 
 
 def test_distillation_configs_are_all_found():
-    assert len(DISTILL_CONFIGS) == 29 and len(OTHER_CONFIGS) == 20
+    assert len(DISTILL_CONFIGS) == 30 and len(OTHER_CONFIGS) == 20
 
 
 @pytest.mark.parametrize('path', OTHER_CONFIGS,

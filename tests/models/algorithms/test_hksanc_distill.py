@@ -507,7 +507,10 @@ def test_logged_terms_match_independent_computation(hksanc_cfg,
         assert math.isclose(got, float(expected), rel_tol=1e-4,
                             abs_tol=1e-6), (key, got, float(expected))
 
-    close('distill.loss_backbone', F.mse_loss(s_logits, t_logits))
+    lambda1 = reference.distiller.distill_losses['loss_backbone'].loss_weight
+    assert lambda1 == 3.0  # the shipped default (docs/method.md)
+    close('distill.loss_backbone',
+          lambda1 * F.mse_loss(s_logits, t_logits))
     assert len(s_desc) == len(t_desc) == 3
     close('distill.loss_is',
           sum(((s - t)**2).mean() for s, t in zip(s_desc, t_desc)))
