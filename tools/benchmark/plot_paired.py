@@ -6,7 +6,7 @@ Example (the committed figures, from the committed results)::
     python tools/benchmark/plot_paired.py
     # -> docs/figures/benchmark_v2_paired.png, benchmark_v2_curves.png
     python tools/benchmark/plot_paired.py --paired other/paired.json \\
-        --runs other/runs --out-dir /tmp/figures --force
+        --runs other/runs --out-dir work_dirs/figures --force
 
 Reads ``--paired`` (``paired.json``, written by
 ``python tools/benchmark/run_paired_suite.py --report-only``) and, for every
