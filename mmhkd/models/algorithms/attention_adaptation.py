@@ -16,10 +16,12 @@ from mmrazor.models.algorithms.base import BaseAlgorithm
 from mmrazor.registry import MODELS
 
 from .attention_settings import check_same_settings
-from .hksanc_distill import gt_labels_of, load_checkpoint_state
+from .hksanc_distill import gt_labels_of
+from .teacher_attention import SETTINGS_KEY
+from .teacher_checkpoint import load_checkpoint_state
 
 FEATURE_SOURCES = ('neck', 'backbone')
-SETTINGS_KEY = 'attention_settings'
+
 
 
 @MODELS.register_module()

@@ -6,32 +6,25 @@ Li et al., "Hierarchical Knowledge Squeezed Adversarial Network Compression"
 cross-entropy, off by default); a logit discriminator with a category head is
 trained against it with its own optimizer.
 """
-import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.logging import MessageHub, print_log
+from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.registry import MODELS
 
 from ..heads import LogitDiscriminator
-from .attention_settings import check_same_settings
 from .cached_teacher_distill import CachedTeacherDistill
 from .recorder_sources import install_recorder_source_check
-from .teacher_checkpoint import (CheckpointMismatchError,
-                                 load_checkpoint_state, load_state_strictly)
+from .teacher_attention import load_adapted_connector
 
 # clear errors for recorder sources that name no module (any distiller)
 install_recorder_source_check()
 
 OPTIM_KEYS = ('student', 'discriminator')
 DISCRIMINATOR_INPUTS = ('logits', 'probabilities', 'descriptors')
-ADAPTATION_HINT = (
-    'It is written by phase 2 (teacher adaptation): python tools/train.py '
-    'configs/hksanc/hksanc-adaptation_<teacher>.py, whose work dir then '
-    'holds epoch_1.pth.')
 
 
 def gt_labels_of(data_samples: Sequence) -> torch.Tensor:
@@ -260,17 +253,15 @@ class HKSANCDistill(CachedTeacherDistill):
                     "source='head.fc') or set logits_recorder.")
 
     def load_teacher_attention(self, checkpoint: str) -> None:
-        """Load the adaptation phase's ``connector.*`` weights (strict).
-
-        The settings that phase recorded (query, ``attention_cfg``, widths)
-        must equal the teacher connector's; a checkpoint without the record
-        (made before it was kept) is loaded with a warning.
+        """Load the adaptation phase's ``connector.*`` weights (strict) into
+        the first teacher connector
+        (:func:`~.teacher_attention.load_adapted_connector`).
 
         Raises:
-            FileNotFoundError: Naming the option, the path and phase 2.
-            ValueError: When the recorded settings differ (each listed), or
-                the config has no teacher connectors.
-            CheckpointMismatchError: Missing, unexpected or mis-shaped keys.
+            ValueError: The config has no teacher connectors, or the
+                recorded settings differ (each listed).
+            FileNotFoundError, KeyError, CheckpointMismatchError: As
+                ``load_adapted_connector``.
         """
         if not self.teacher_connectors:
             raise ValueError(
@@ -279,44 +270,8 @@ class HKSANCDistill(CachedTeacherDistill):
                 f'{self.teacher_connector_names}); set '
                 'model.teacher_attention_ckpt=None for configs without the '
                 'attention part.')
-        is_url = checkpoint.startswith(('http://', 'https://'))
-        if not is_url and not osp.isfile(checkpoint):
-            raise FileNotFoundError(
-                f'model.teacher_attention_ckpt not found: {checkpoint} '
-                f'(relative paths are read from {osp.abspath(".")}). '
-                + ADAPTATION_HINT)
-        target = self.teacher_connectors[0]
-        full = load_checkpoint_state(checkpoint, prefix='')
-        recorded = (full.get('_extra_state') or {}).get('attention_settings')
-        if recorded is None:
-            print_log(
-                f'teacher_attention_ckpt {checkpoint} does not record the '
-                'attention settings it was adapted with (made by an older '
-                'mmhkd); they cannot be checked against this config.',
-                logger='current', level=30)
-        else:
-            check_same_settings(recorded, target.settings(),
-                                f'teacher_attention_ckpt {checkpoint}')
-        state = {
-            k[len('connector.'):]: v
-            for k, v in full.items() if k.startswith('connector.')
-        }
-        if not state:
-            raise KeyError(
-                f'teacher_attention_ckpt {checkpoint} has no weights under '
-                f"'connector.' (its top-level prefixes are "
-                f'{sorted({k.split(".")[0] for k in full})}): it is not a '
-                'checkpoint of the adaptation phase. ' + ADAPTATION_HINT)
-        try:
-            load_state_strictly(target, state, checkpoint,
-                                'model.teacher_attention_ckpt')
-        except CheckpointMismatchError as error:
-            raise CheckpointMismatchError(
-                f'{error} It must come from the adaptation config of the same '
-                'teacher, with the same query mode (global/hierarchical) and '
-                'stage_channels as this config\'s teacher connector.'
-            ) from None
-        target._is_init = True
+        load_adapted_connector(self.teacher_connectors[0], checkpoint,
+                               'model.teacher_attention_ckpt')
 
     def train(self, mode: bool = True) -> 'HKSANCDistill':
         """Teacher and teacher connectors always stay in eval mode."""

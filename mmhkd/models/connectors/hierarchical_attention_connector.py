@@ -17,7 +17,7 @@ from mmrazor.registry import MODELS
 from ..attention import (TaskDrivenAttention, is_fusable,
                          transformed_attention)
 
-_DESCRIPTOR_SOURCES = ('neck', 'pool_last_stage')
+_DESCRIPTOR_SOURCES = ('neck', 'pool_last_stage', 'pool_all_stages')
 _QUERIES = ('global', 'hierarchical')
 _TRANSFORMS = ('conv_bn', 'conv')
 _ATTENTION_KEYS = ('act', 'pool_source', 'pooling')
@@ -91,7 +91,10 @@ class HierarchicalAttentionConnector(BaseConnector):
             mmhkd's GlobalDescriptorNeck returns ``(*stages, descriptor)``.
             ``'pool_last_stage'``: the tuple holds only backbone stages and
             the descriptor is the global average pool of the last one (what
-            a stock GAP neck feeds the classifier).
+            a stock GAP neck feeds the classifier; for a detector's FPN
+            levels, the top level). ``'pool_all_stages'``: the mean of every
+            recorded entry's global average pool (all entries must have the
+            same width, as FPN levels do).
         stage_indices (Sequence[int], optional): Which entries of the stage
             part of the tuple are supervised, strictly increasing
             (shallow -> deep). ``None`` (default): all of them, in which
@@ -120,6 +123,15 @@ class HierarchicalAttentionConnector(BaseConnector):
             BatchNorm and the pooling never touch the teacher-wide maps.
             Default True; False runs the modules one after the other (the
             reference form, kept for checking and measuring).
+        adapted_ckpt (str, optional): A checkpoint of the teacher
+            adaptation phase (HKSANC phase 2). When set, the estimators are
+            loaded from its ``connector.*`` weights (strictly; other
+            recorded settings are refused) and the connector stays frozen:
+            no parameter takes a gradient and it is always in eval mode.
+            This is how a teacher-side connector is used with MMRazor's
+            own algorithms (``FpnTeacherDistill``, ``SingleTeacherDistill``).
+            Default None (trainable; ``HKSANCDistill`` loads and freezes
+            its teacher connector itself from ``teacher_attention_ckpt``).
         init_cfg (dict, optional): mmengine initialisation config.
     """
 
@@ -134,6 +146,7 @@ class HierarchicalAttentionConnector(BaseConnector):
                  transform_cfg: Optional[dict] = None,
                  always_transform: bool = False,
                  fuse_transform: bool = True,
+                 adapted_ckpt: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.stage_channels = _check_widths('stage_channels', stage_channels)
@@ -179,6 +192,22 @@ class HierarchicalAttentionConnector(BaseConnector):
         self.descriptors: Tuple[torch.Tensor, ...] = ()
         self.keep_outputs = False
         self.input_grad_scale = 1.0
+        self.frozen = False
+        if adapted_ckpt:
+            self.load_adapted(adapted_ckpt)
+
+    def load_adapted(self, checkpoint: str) -> None:
+        """Load task-adapted estimators from ``checkpoint`` and freeze."""
+        from ..algorithms.teacher_attention import load_adapted_connector
+        load_adapted_connector(self, checkpoint,
+                               'connector adapted_ckpt')
+        self.requires_grad_(False)
+        self.frozen = True
+        self.train(self.training)
+
+    def train(self, mode: bool = True) -> 'HierarchicalAttentionConnector':
+        """A frozen (adapted) connector always stays in eval mode."""
+        return super().train(mode and not self.frozen)
 
     def settings(self) -> dict:
         """What decides the estimators' function besides their weights.
@@ -241,6 +270,9 @@ class HierarchicalAttentionConnector(BaseConnector):
                                            else ''))
         if self.descriptor_source == 'neck':
             stages, descriptor = list(feature[:-1]), feature[-1]
+        elif self.descriptor_source == 'pool_all_stages':
+            stages = list(feature)
+            descriptor = self._pool_all(stages)
         else:
             stages = list(feature)
             if stages[-1].dim() != 4:
@@ -267,6 +299,22 @@ class HierarchicalAttentionConnector(BaseConnector):
                     f'{needed}')
             chosen = [stages[i] for i in self.stage_indices]
         return chosen, self._check_descriptor(descriptor)
+
+    @staticmethod
+    def _pool_all(stages: List[torch.Tensor]) -> torch.Tensor:
+        """Mean over the recorded entries of their global average pools."""
+        if any(t.dim() != 4 for t in stages):
+            raise ValueError(
+                "descriptor_source='pool_all_stages' needs every recorded "
+                'element as (N, C, H, W), got '
+                f'{[tuple(t.shape) for t in stages]}')
+        widths = sorted({t.shape[1] for t in stages})
+        if len(widths) != 1:
+            raise ValueError(
+                "descriptor_source='pool_all_stages' averages the pooled "
+                f'entries, which needs one width; they have {widths}. Use '
+                "'pool_last_stage' for stages of different widths.")
+        return torch.stack([t.mean(dim=(2, 3)) for t in stages]).mean(0)
 
     def _check_descriptor(self, descriptor: torch.Tensor) -> torch.Tensor:
         if descriptor.dim() == 4 and descriptor.shape[2:] == (1, 1):
