@@ -9,22 +9,29 @@ with ``No module named 'mmcv._ext'``.
 :func:`install_mmcv_ops_stand_in` registers a module as
 ``sys.modules['mmcv._ext']`` whose entry points follow the calling
 conventions of mmcv's Python wrappers (same positional and keyword
-arguments, outputs written in place) and compute with torchvision's
-operators, which use the same arithmetic as mmcv's kernels:
+arguments, outputs written in place) and use the same arithmetic as
+mmcv's kernels:
 
 - ``nms`` (``torchvision.ops.nms``; ``offset=1`` by the same float32 greedy
   loop as mmcv's CPU kernel),
-- ``roi_align_forward`` / ``roi_align_backward`` with ``pool_mode='avg'``,
+- ``roi_align_forward`` / ``roi_align_backward``: ``pool_mode='avg'`` by
+  torchvision, ``pool_mode='max'`` in torch after mmcv's CPU kernel (max
+  over each bin's bilinear samples, started at -10000; the gradient goes
+  bilinearly to the argmax point),
+- ``roi_pool_forward`` / ``roi_pool_backward`` in torch after mmcv's CUDA
+  kernel (mmcv has no CPU one): bins are floored/ceiled from the unrounded
+  RoI ``[x1, x2 + 1) * spatial_scale``, which torchvision's ``roi_pool``
+  (rounding the corners first) does not reproduce,
 - ``deform_conv_forward`` / ``deform_conv_backward_input`` /
   ``deform_conv_backward_parameters`` and ``modulated_deform_conv_forward``
   / ``modulated_deform_conv_backward`` (``torchvision.ops.deform_conv2d``).
 
 Every other entry point exists (so ``load_ext``'s checks pass and every
 ``mmcv.ops`` module imports) but raises :class:`MmcvOpUnavailableError`
-naming the op when it is called. Notably refused: ``roi_pool_*`` (mmcv
-pools bins from unrounded RoI corners with ``x2 + 1``, torchvision rounds
-them first, so the outputs differ), ``roi_align`` with ``pool_mode='max'``,
-``softnms``, ``nms_match`` and rotated/quadrilateral NMS.
+naming the op and the model family that needs it (:func:`model_family`)
+when it is called: e.g. ``softnms``, ``nms_match``, rotated/quadrilateral
+ops, multi-scale deformable attention, CARAFE, the focal losses, 3-D and
+point-cloud ops.
 
 The stand-in is opt-in: importing this module installs it (so a config can
 say ``custom_imports=dict(imports=['mmhkd.compat.mmcv_ops'])``), and
