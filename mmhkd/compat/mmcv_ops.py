@@ -22,6 +22,9 @@ mmcv's kernels:
   kernel (mmcv has no CPU one): bins are floored/ceiled from the unrounded
   RoI ``[x1, x2 + 1) * spatial_scale``, which torchvision's ``roi_pool``
   (rounding the corners first) does not reproduce,
+- ``sigmoid_focal_loss_forward`` / ``_backward`` in torch after mmcv's
+  kernel (closed-form gradient; a class weight with a background label is
+  refused, as mmcv's kernel reads past the weight),
 - ``deform_conv_forward`` / ``deform_conv_backward_input`` /
   ``deform_conv_backward_parameters`` and ``modulated_deform_conv_forward``
   / ``modulated_deform_conv_backward`` (``torchvision.ops.deform_conv2d``).
@@ -30,8 +33,8 @@ Every other entry point exists (so ``load_ext``'s checks pass and every
 ``mmcv.ops`` module imports) but raises :class:`MmcvOpUnavailableError`
 naming the op and the model family that needs it (:func:`model_family`)
 when it is called: e.g. ``softnms``, ``nms_match``, rotated/quadrilateral
-ops, multi-scale deformable attention, CARAFE, the focal losses, 3-D and
-point-cloud ops.
+ops, multi-scale deformable attention, CARAFE, ``softmax_focal_loss``,
+3-D and point-cloud ops.
 
 The stand-in is opt-in: importing this module installs it (so a config can
 say ``custom_imports=dict(imports=['mmhkd.compat.mmcv_ops'])``), and
@@ -92,8 +95,7 @@ _OP_FAMILIES = (
       'roipoint_pool3d', 'get_indice_pairs', 'indice_', 'fused_indice'),
      '3D detectors (mmdet3d)'),
     (('sync_bn', ), 'multi-GPU SyncBN (mmcv.ops.SyncBatchNorm)'),
-    (('sigmoid_focal_loss', 'softmax_focal_loss'),
-     'mmcv.ops focal losses (mmdet\'s FocalLoss on CUDA)'),
+    (('softmax_focal_loss', ), 'mmcv.ops.softmax_focal_loss callers'),
     (('roi_align', ), 'RoI heads using RoIAlign'),
     (('bbox_overlaps', ), 'mmcv.ops.bbox_overlaps callers'),
 )
@@ -114,9 +116,10 @@ def _refuse(name: str, why: str = '') -> NoReturn:
         f"mmcv op '{name}' is not available{reason}; it is needed by "
         f'{model_family(name)}. mmcv-lite has no compiled ops and mmhkd\'s '
         'stand-in (mmhkd.compat.mmcv_ops) provides only nms, roi_align, '
-        'roi_pool, deform_conv and modulated_deform_conv. Install the full '
-        'mmcv with compiled ops (`pip uninstall mmcv-lite && mim install '
-        '"mmcv==2.1.0"`), or use a model that does not need this op.')
+        'roi_pool, sigmoid_focal_loss, deform_conv and '
+        'modulated_deform_conv. Install the full mmcv with compiled ops '
+        '(`pip uninstall mmcv-lite && mim install "mmcv==2.1.0"`), or use '
+        'a model that does not need this op.')
 
 
 def _unavailable(name: str) -> Callable[..., NoReturn]:
@@ -488,6 +491,54 @@ def roi_pool_backward(grad_output: Tensor, rois: Tensor, argmax: Tensor,
     grad_input.add_(flat.view(grad_input.shape))
 
 
+# ------------------------------------------------------- sigmoid focal loss
+def _sigmoid_focal_terms(input: Tensor, target: Tensor, weight: Tensor,
+                         alpha: float, gamma: float,
+                         backward: bool) -> Tensor:
+    """mmcv's per-element sigmoid focal loss (or its input gradient):
+    class ``c`` of row ``n`` is positive when ``target[n] == c``; logs are
+    of probabilities clipped below at ``FLT_MIN``; an empty ``weight``
+    means no class weights."""
+    tiny = float(torch.finfo(torch.float32).tiny)
+    p = torch.sigmoid(input)
+    q = 1 - p
+    log_p, log_q = p.clamp(min=tiny).log(), q.clamp(min=tiny).log()
+    if backward:
+        term_p = q.pow(gamma) * (q - gamma * p * log_p)
+        term_n = p.pow(gamma) * (gamma * q * log_q - p)
+    else:
+        term_p = q.pow(gamma) * log_p
+        term_n = p.pow(gamma) * log_q
+    classes = torch.arange(input.size(1), device=input.device)
+    positive = target.view(-1, 1) == classes
+    out = torch.where(positive, -alpha * term_p, -(1 - alpha) * term_n)
+    if weight.numel() > 0:
+        if bool((target >= weight.numel()).any()):
+            raise ValueError(
+                'sigmoid_focal_loss with a class weight and a background '
+                'target (label == num_classes): mmcv\'s kernel reads '
+                'weight[label] past its end, so there is no defined result')
+        out = out * weight[target].view(-1, 1)
+    return out
+
+
+def sigmoid_focal_loss_forward(input: Tensor, target: Tensor,
+                               weight: Tensor, output: Tensor, gamma: float,
+                               alpha: float) -> None:
+    """Fill ``output`` with mmcv's unreduced sigmoid focal loss."""
+    output.copy_(_sigmoid_focal_terms(input, target, weight, alpha, gamma,
+                                      False))
+
+
+def sigmoid_focal_loss_backward(input: Tensor, target: Tensor,
+                                weight: Tensor, grad_input: Tensor,
+                                gamma: float, alpha: float) -> None:
+    """Fill ``grad_input`` with the loss's derivative per logit (mmcv's
+    closed form; the wrapper then scales it by ``grad_output``)."""
+    grad_input.copy_(_sigmoid_focal_terms(input, target, weight, alpha,
+                                          gamma, True))
+
+
 # ------------------------------------------------------------- deform_conv
 def _deform_conv(input: Tensor, weight: Tensor, offset: Tensor,
                  mask: Tensor, bias: Tensor, stride_h: int, stride_w: int,
@@ -614,6 +665,8 @@ PROVIDED_OPS = {
         'roi_align_backward',
         'roi_pool_forward',
         'roi_pool_backward',
+        'sigmoid_focal_loss_forward',
+        'sigmoid_focal_loss_backward',
         'deform_conv_forward',
         'deform_conv_backward_input',
         'deform_conv_backward_parameters',

@@ -209,9 +209,10 @@ def test_refusal_names_the_model_family(name, family):
         f"mmcv op '{name}' is not available; it is needed by {family}. "
         "mmcv-lite has no compiled ops and mmhkd's stand-in "
         '(mmhkd.compat.mmcv_ops) provides only nms, roi_align, roi_pool, '
-        'deform_conv and modulated_deform_conv. Install the full mmcv with '
-        'compiled ops (`pip uninstall mmcv-lite && mim install '
-        '"mmcv==2.1.0"`), or use a model that does not need this op.')
+        'sigmoid_focal_loss, deform_conv and modulated_deform_conv. Install '
+        'the full mmcv with compiled ops (`pip uninstall mmcv-lite && mim '
+        'install "mmcv==2.1.0"`), or use a model that does not need this '
+        'op.')
 
 
 def test_any_entry_point_exists_but_refuses():

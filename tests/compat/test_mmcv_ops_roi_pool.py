@@ -280,3 +280,43 @@ def test_roi_align_max_floor_and_empty_grid():
     with pytest.raises(ValueError, match='non-negative size'):
         mmcv.ops.roi_align(feat, torch.tensor([[0., 3., 0., 1., 3.]]), 2,
                            1.0, 0, 'max', True)
+
+
+# ------------------------------------------------------- sigmoid focal loss
+@pytest.mark.parametrize('reduction', ['none', 'mean', 'sum'])
+@pytest.mark.parametrize('with_weight', [False, True])
+@pytest.mark.parametrize('gamma, alpha', [(2.0, 0.25), (1.5, 0.6)])
+def test_sigmoid_focal_loss_matches_mmdet_pytorch_version(
+        reduction, with_weight, gamma, alpha):
+    """mmdet's pure-PyTorch focal loss (BCE with logits times the focal
+    weight, on one-hot targets; label ``num_classes`` is background) is an
+    independent computation of the same loss; autograd gives its
+    gradient. mmcv weights by class (``weight[target]``)."""
+    from mmdet.models.losses.focal_loss import py_sigmoid_focal_loss
+    g = torch.Generator().manual_seed(0)
+    logits = (torch.randn(12, 5, generator=g, dtype=torch.float64) *
+              3).requires_grad_()
+    # 5: background, only without class weights (mmcv's kernel would read
+    # weight[5], past the end)
+    target = torch.randint(0, 5 if with_weight else 6, (12, ), generator=g)
+    class_weight = torch.rand(5, generator=g, dtype=torch.float64)
+    out = mmcv.ops.sigmoid_focal_loss(logits, target, gamma, alpha,
+                                      class_weight if with_weight else None,
+                                      reduction)
+    one_hot = torch.nn.functional.one_hot(target, 6)[:, :5]
+    ref = py_sigmoid_focal_loss(logits, one_hot.double(), None, gamma,
+                                alpha, 'none')
+    if with_weight:  # mmcv's rows take the weight of their target class
+        ref = ref * class_weight[target].view(-1, 1)
+    ref = {'none': ref, 'sum': ref.sum(), 'mean': ref.sum() / 12}[reduction]
+    torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-12)
+    grad_out = torch.rand(out.shape, generator=g, dtype=torch.float64)
+    mine, = torch.autograd.grad(out, logits, grad_out)
+    expected, = torch.autograd.grad(ref, logits, grad_out)
+    torch.testing.assert_close(mine, expected, rtol=1e-8, atol=1e-10)
+
+
+def test_sigmoid_focal_loss_weight_with_background_is_refused():
+    with pytest.raises(ValueError, match='past its end'):
+        mmcv.ops.sigmoid_focal_loss(torch.rand(2, 3), torch.tensor([0, 3]),
+                                    2.0, 0.25, torch.ones(3), 'sum')
