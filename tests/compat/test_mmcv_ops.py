@@ -178,21 +178,41 @@ def test_stand_in_is_opt_in():
 
 # ---------------------------------------------------------------- refusals
 def test_unprovided_op_raises_named_error():
-    with pytest.raises(MmcvOpUnavailableError, match="'roi_pool_forward'"):
-        mmcv.ops.RoIPool(2)(torch.rand(1, 1, 4, 4),
-                            torch.tensor([[0., 0., 0., 3., 3.]]))
+    with pytest.raises(MmcvOpUnavailableError,
+                       match="'roi_align_rotated_forward'.*rotated-box"):
+        mmcv.ops.RoIAlignRotated(2, 1.0)(
+            torch.rand(1, 1, 4, 4), torch.tensor([[0., 2., 2., 2., 2., 0.]]))
     boxes, scores = random_boxes(5, 0)
     with pytest.raises(MmcvOpUnavailableError,
-                       match="'softnms'.*install the full mmcv|"
-                       "'softnms'.*Install the full mmcv"):
+                       match="'softnms'.*Install the full mmcv"):
         mmcv.ops.soft_nms(boxes, scores)
 
 
-def test_roi_align_max_mode_is_refused():
-    layer = mmcv.ops.RoIAlign(2, pool_mode='max', aligned=False)
-    with pytest.raises(MmcvOpUnavailableError,
-                       match="'roi_align_forward'.*max"):
-        layer(torch.rand(1, 1, 4, 4), torch.tensor([[0., 0., 0., 3., 3.]]))
+@pytest.mark.parametrize('name, family', [
+    ('nms_rotated', 'rotated-box detectors (mmrotate)'),
+    ('ms_deform_attn_forward', "Deformable DETR, DINO and Mask2Former's "
+     'pixel decoder (multi-scale deformable attention)'),
+    ('carafe_naive_forward', 'CARAFE upsampling (CARAFE FPN)'),
+    ('psamask_forward', 'PSANet (mmseg)'),
+    ('upfirdn2d', 'StyleGAN-family generators (mmagic)'),
+    ('three_nn_forward', 'point-cloud networks (mmdet3d)'),
+    ('points_in_boxes_all_forward', '3D detectors (mmdet3d)'),
+    ('pixel_group', 'PSENet / PANet text detectors (mmocr)'),
+    ('nms_match', 'detectors configured with NMS match'),
+    ('some_future_op', 'models using this op'),
+])
+def test_refusal_names_the_model_family(name, family):
+    ext = sys.modules['mmcv._ext']
+    with pytest.raises(MmcvOpUnavailableError) as error:
+        getattr(ext, name)()
+    assert str(error.value) == (
+        f"mmcv op '{name}' is not available; it is needed by {family}. "
+        "mmcv-lite has no compiled ops and mmhkd's stand-in "
+        '(mmhkd.compat.mmcv_ops) provides only nms, roi_align, roi_pool, '
+        'sigmoid_focal_loss, deform_conv and modulated_deform_conv. Install '
+        'the full mmcv with compiled ops (`pip uninstall mmcv-lite && mim '
+        'install "mmcv==2.1.0"`), or use a model that does not need this '
+        'op.')
 
 
 def test_any_entry_point_exists_but_refuses():
