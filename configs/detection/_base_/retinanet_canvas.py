@@ -8,9 +8,10 @@ teacher_model = dict(
     type='RetinaNet',
     data_preprocessor=dict(
         type='DetDataPreprocessor',
-        # canvas statistics (grey images read as 3 equal channels)
-        mean=[17.6, 17.6, 17.6],
-        std=[52.4, 52.4, 52.4],
+        # mean and std of the 2,000 training canvases (grey images read
+        # as 3 equal channels)
+        mean=[18.78, 18.78, 18.78],
+        std=[54.63, 54.63, 54.63],
         bgr_to_rgb=False,
         pad_size_divisor=32),
     backbone=dict(
