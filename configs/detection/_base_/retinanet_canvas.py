@@ -2,8 +2,8 @@
 # for the 128 x 128 Fashion-MNIST canvases, trained from scratch (no
 # ImageNet weights on this machine), with smaller widths. teacher_model:
 # ResNet-34, FPN and head 128 wide; student_model: ResNet-18 at half width
-# (32/64/128/256), FPN and head 64 wide. Anchors 32-512 px at strides 8-128 (mmdet's defaults) cover
-# the 28-56 px objects on P3/P4.
+# (32/64/128/256), FPN and head 64 wide. Anchors 32-512 px at strides
+# 8-128 (mmdet's defaults) cover the 28-56 px objects on P3/P4.
 teacher_model = dict(
     type='RetinaNet',
     data_preprocessor=dict(
