@@ -18,6 +18,8 @@ ADAPTATION = 'hksanc-adaptation_retinanet_r34-fpn128_fashion-mnist-canvas.py'
 HKSANC_IS = 'hksanc-is_retinanet_r34-fpn128_r18-half-fpn64_' \
             'fashion-mnist-canvas.py'
 CWD = 'cwd_retinanet_r34-fpn128_r18-half-fpn64_fashion-mnist-canvas.py'
+COCO_ADAPTATION = 'hksanc-adaptation_retinanet_r50-fpn_1x_coco.py'
+COCO_HKSANC_IS = 'hksanc-is_retinanet_r50-fpn_r18-fpn_1x_coco.py'
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 
@@ -129,3 +131,48 @@ def test_cwd_config_trains(canvas_root, teacher_ckpt, tmp_path):
     for level in range(4):  # the top level may hold nothing to match
         value = scalar(runner, f'train/distill.loss_cwd_fpn{level}')
         assert torch.isfinite(torch.tensor(value)) and value > 0
+
+
+def on_canvases(name: str, root: str, work_dir: str) -> Config:
+    """A COCO config with the canvas data and pipeline, one iteration of
+    batch 2, no validation, no downloads (random initialisation)."""
+    canvas = Config.fromfile(osp.join(DET, STUDENT))
+    cfg = Config.fromfile(osp.join(DET, name))
+    cfg.work_dir = work_dir
+    cfg.train_dataloader = canvas.train_dataloader
+    cfg.train_dataloader.batch_size = 2
+    cfg.train_dataloader.dataset.data_root = root + '/'
+    cfg.train_dataloader.dataset.indices = 2
+    cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1)
+    for key in ('val', 'test'):
+        for suffix in ('_cfg', '_dataloader', '_evaluator'):
+            cfg[key + suffix] = None
+    cfg.param_scheduler = None
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=1)
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.model.teacher_ckpt = None
+    return cfg
+
+
+def test_coco_configs_train_one_iteration(canvas_root, tmp_path):
+    """COCO pair (R-50 -> R-18, 80 classes) run on canvases: phase 2 then
+    phase 3 through the Runner, with the configs' own models."""
+    cfg = on_canvases(COCO_ADAPTATION, canvas_root, str(tmp_path / 'a'))
+    runner = Runner.from_cfg(cfg)
+    runner.model.architecture.backbone.init_cfg = None  # no download
+    runner.train()
+    assert runner.model.architecture.backbone.depth == 50
+    assert runner.model.head.out_features == 80
+    loss = scalar(runner, 'train/loss_attention_presence')
+    assert torch.isfinite(torch.tensor(loss)) and loss > 0
+    cfg = on_canvases(COCO_HKSANC_IS, canvas_root, str(tmp_path / 'd'))
+    cfg.model.distiller.connectors.teacher_attention.adapted_ckpt = \
+        str(tmp_path / 'a' / 'epoch_1.pth')
+    runner = Runner.from_cfg(cfg)
+    for network in (runner.model.architecture, runner.model.teacher):
+        network.backbone.init_cfg = None  # no download
+    runner.train()
+    assert runner.model.architecture.backbone.depth == 18
+    assert runner.model.teacher.backbone.depth == 50
+    loss_is = scalar(runner, 'train/distill.loss_is')
+    assert torch.isfinite(torch.tensor(loss_is)) and loss_is > 0

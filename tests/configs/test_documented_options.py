@@ -341,6 +341,8 @@ V2_PROTOCOL = {'v2_teacher_ckpt', 'v2_num_views', 'v2_cache_seed',
                'v2_train_cfg'}
 MMPRETRAIN_BASES = {'vis_backends', 'dataset_type', 'train_pipeline',
                     'test_pipeline'}
+# mmdet's COCO bases (the detection configs for COCO inherit them)
+MMDET_BASES = MMPRETRAIN_BASES | {'data_root', 'backend_args'}
 
 
 @pytest.mark.parametrize('config', ALL_CONFIGS,
@@ -353,6 +355,8 @@ def test_no_top_level_knobs(config):
     allowed = RUNNER_KEYS | NETWORKS | V2_PROTOCOL
     if 'in1k' in osp.basename(config):
         allowed |= MMPRETRAIN_BASES
+    elif osp.basename(config).endswith('_coco.py'):
+        allowed |= MMDET_BASES
     else:
         allowed |= {'vis_backends'}
     assert keys <= allowed, sorted(keys - allowed)
