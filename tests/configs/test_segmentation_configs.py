@@ -186,3 +186,75 @@ def test_phase2_and_phase3_attention_settings_agree():
     assert student.attention_channels == source.stage_channels
     for key in ('descriptor_source', 'query', 'attention_cfg'):
         assert student[key] == source[key], key
+
+
+def child(tmp_path, base: str, body: str) -> Config:
+    """A config inheriting ``base`` with ``body`` added."""
+    path = tmp_path / 'child.py'
+    path.write_text(f'_base_ = [{base!r}]\n{body}\n')
+    return Config.fromfile(str(path))
+
+
+def build(cfg: Config):
+    init_default_scope('mmrazor')
+    cfg.model.pop('teacher_ckpt', None)
+    connectors = cfg.model.get('distiller', {}).get('connectors', {})
+    if 'teacher_attention' in connectors:
+        connectors.teacher_attention.adapted_ckpt = None
+    return MODELS.build(cfg.model)
+
+
+def test_adaptation_options_reach_the_model(tmp_path):
+    shipped = build(Config.fromfile(ADAPTATION))
+    assert (shipped.head.out_features, shipped.background_index,
+            shipped.ignore_index, shipped.feature_source,
+            shipped.connector.descriptor_source) == (
+                10, 0, 255, 'backbone', 'pool_last_stage')
+    model = build(child(tmp_path, ADAPTATION, (
+        "model = dict(num_classes=11, background_index=None, "
+        "ignore_index=254, feature_source='neck', "
+        "connector=dict(descriptor_source='pool_all_stages'))")))
+    assert (model.head.out_features, model.background_index,
+            model.ignore_index, model.feature_source,
+            model.connector.descriptor_source) == (
+                11, None, 254, 'neck', 'pool_all_stages')
+
+
+def test_distill_loss_options_reach_the_model(tmp_path):
+    hksanc = build(Config.fromfile(HKSANC)).distiller.distill_losses
+    assert hksanc.loss_is.loss_weight == 1.0
+    hksanc = build(child(tmp_path, HKSANC, (
+        'model = dict(distiller=dict(distill_losses=dict('
+        'loss_is=dict(loss_weight=0.5))))'))).distiller.distill_losses
+    assert hksanc.loss_is.loss_weight == 0.5
+    cwd = build(Config.fromfile(CWD)).distiller.distill_losses.loss_cwd
+    assert (cwd.tau, cwd.loss_weight) == (1, 5)
+    cwd = build(child(tmp_path, CWD, (
+        'model = dict(distiller=dict(distill_losses=dict('
+        'loss_cwd=dict(tau=2, loss_weight=3))))'
+    ))).distiller.distill_losses.loss_cwd
+    assert (cwd.tau, cwd.loss_weight) == (2, 3)
+
+
+def test_data_options_reach_the_dataset(canvas_root, tmp_path):
+    from mmseg.registry import DATASETS
+    base = osp.join(FOLDER, 'fcn_r18-half-d8_1xb16-12e_'
+                    'fashion-mnist-canvas.py')
+    init_default_scope('mmseg')
+    maps = {}
+    for reduce in (None, True):
+        body = ('train_dataloader = dict(dataset=dict('
+                f'data_root={canvas_root!r}')
+        body += ', reduce_zero_label=True))' if reduce else '))'
+        dataset = DATASETS.build(
+            child(tmp_path, base, body).train_dataloader.dataset)
+        assert len(dataset) == 2
+        assert dataset.reduce_zero_label is bool(reduce)
+        assert len(dataset.metainfo['classes']) == 11
+        maps[reduce] = dataset[0]['data_samples'].gt_sem_seg.data
+    # shipped: background 0 kept; reduced: background becomes 255 (ignored)
+    # (the training pipeline flips at random: compare fractions only)
+    assert (maps[None] == 0).float().mean() > 0.5
+    assert not (maps[None] == 255).any()
+    assert (maps[True] == 255).float().mean() > 0.5
+    assert int(maps[True][maps[True] != 255].max()) <= 9
