@@ -28,10 +28,10 @@ from mmrazor.registry import MODELS
 FOLDER = osp.join(CONFIG_ROOT, 'segmentation')
 CONFIGS = sorted(glob.glob(osp.join(FOLDER, '*.py')))
 ADAPTATION = osp.join(FOLDER,
-                      'hksanc-adaptation_fcn_r34-d8_fashion-mnist-canvas.py')
+                      'hksanc-adaptation_fcn_r34-d16_fashion-mnist-canvas.py')
 HKSANC = osp.join(FOLDER,
-                  'hksanc-is_fcn_r34-d8_r18-half-d8_fashion-mnist-canvas.py')
-CWD = osp.join(FOLDER, 'cwd_fcn_r34-d8_r18-half-d8_fashion-mnist-canvas.py')
+                  'hksanc-is_fcn_r34-d16_r18-half-d16_fashion-mnist-canvas.py')
+CWD = osp.join(FOLDER, 'cwd_fcn_r34-d16_r18-half-d16_fashion-mnist-canvas.py')
 pytestmark = pytest.mark.usefixtures('one_thread', 'restore_default_scope')
 
 
@@ -238,7 +238,7 @@ def test_distill_loss_options_reach_the_model(tmp_path):
 
 def test_data_options_reach_the_dataset(canvas_root, tmp_path):
     from mmseg.registry import DATASETS
-    base = osp.join(FOLDER, 'fcn_r18-half-d8_1xb16-12e_'
+    base = osp.join(FOLDER, 'fcn_r18-half-d16_1xb16-12e_'
                     'fashion-mnist-canvas.py')
     init_default_scope('mmseg')
     maps = {}

@@ -24,7 +24,7 @@ from mmrazor.registry import MODELS  # noqa: I100
 from mmseg.structures import SegDataSample
 
 CONFIG = osp.join(CONFIG_ROOT, 'segmentation',
-                  'hksanc-adaptation_fcn_r34-d8_fashion-mnist-canvas.py')
+                  'hksanc-adaptation_fcn_r34-d16_fashion-mnist-canvas.py')
 pytestmark = pytest.mark.usefixtures('one_thread')
 
 

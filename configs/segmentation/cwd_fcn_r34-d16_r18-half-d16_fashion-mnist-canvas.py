@@ -1,6 +1,6 @@
 # MMRazor's channel-wise distillation (CWD, Shu et al., ICCV 2021) on the
 # canvas segmentation benchmark (docs/segmentation.md), as MMRazor's own
-# mmseg CWD config (cwd_logits_pspnet_r101-d8_pspnet_r18-d8):
+# mmseg CWD config (cwd_logits_pspnet_r101-d16_pspnet_r18-d16):
 # SingleTeacherDistill, CWD on the decode head's logits
 # (decode_head.conv_seg, 11 channels in both networks, so no connector),
 # tau 1, weight 5. The baseline that HKSANC's intermediate supervision is
@@ -16,7 +16,7 @@ model = dict(
     type='SingleTeacherDistill',
     architecture=dict(_scope_='mmseg', **_base_.student_model),
     teacher=dict(_scope_='mmseg', **_base_.teacher_model),
-    teacher_ckpt=('work_dirs/fcn_r34-d8_1xb16-12e_fashion-mnist-canvas/'
+    teacher_ckpt=('work_dirs/fcn_r34-d16_1xb16-12e_fashion-mnist-canvas/'
                   'epoch_12.pth'),
     distiller=dict(
         type='ConfigurableDistiller',

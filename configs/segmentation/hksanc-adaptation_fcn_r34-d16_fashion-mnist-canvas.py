@@ -1,5 +1,5 @@
 # HKSANC phase 2 for segmentation (docs/segmentation.md): the teacher FCN
-# (phase 1: fcn_r34-d8_1xb16-12e_fashion-mnist-canvas.py) is frozen and the
+# (phase 1: fcn_r34-d16_1xb16-12e_fashion-mnist-canvas.py) is frozen and the
 # task-driven attention estimators of its four backbone stages learn,
 # through a linear head on the squeezed descriptors, which foreground
 # classes each canvas holds (multi-label presence from gt_sem_seg, binary
@@ -18,7 +18,7 @@ model = dict(
     data_preprocessor=dict(
         _scope_='mmseg', **_base_.teacher_model.data_preprocessor),
     # phase 1's last checkpoint
-    teacher_ckpt=('work_dirs/fcn_r34-d8_1xb16-12e_fashion-mnist-canvas/'
+    teacher_ckpt=('work_dirs/fcn_r34-d16_1xb16-12e_fashion-mnist-canvas/'
                   'epoch_12.pth'),
     num_classes=10,  # foreground classes (the label maps' 1..10)
     background_index=0,  # sets no presence target

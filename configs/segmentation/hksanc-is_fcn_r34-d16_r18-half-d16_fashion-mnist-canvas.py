@@ -19,7 +19,7 @@ model = dict(
     type='SingleTeacherDistill',
     architecture=dict(_scope_='mmseg', **_base_.student_model),
     teacher=dict(_scope_='mmseg', **_base_.teacher_model),
-    teacher_ckpt=('work_dirs/fcn_r34-d8_1xb16-12e_fashion-mnist-canvas/'
+    teacher_ckpt=('work_dirs/fcn_r34-d16_1xb16-12e_fashion-mnist-canvas/'
                   'epoch_12.pth'),
     distiller=dict(
         type='ConfigurableDistiller',
@@ -53,7 +53,7 @@ model = dict(
                     act='relu', pool_source='fused',
                     pooling='weighted_sum'),
                 # phase 2's checkpoint: loaded strictly, frozen
-                adapted_ckpt=('work_dirs/hksanc-adaptation_fcn_r34-d8_'
+                adapted_ckpt=('work_dirs/hksanc-adaptation_fcn_r34-d16_'
                               'fashion-mnist-canvas/epoch_2.pth'))),
         distill_losses=dict(
             loss_is=dict(

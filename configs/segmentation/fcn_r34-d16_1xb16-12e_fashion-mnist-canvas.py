@@ -1,5 +1,5 @@
 # Teacher for the canvas segmentation benchmark (docs/segmentation.md):
-# FCN on a dilated ResNetV1c-34 (output stride 8), head 64 wide, trained
+# FCN on a dilated ResNetV1c-34 (output stride 16), head 64 wide, trained
 # from scratch on the 2,000 Fashion-MNIST training canvases (HKSANC
 # phase 1).
 _base_ = [
