@@ -58,6 +58,13 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         if osp.exists(config_path) and not args.force:
             raise FileExistsError(f'{config_path} exists; pass --force to '
                                   'replace it.')
+        from mmengine.config import Config
+        from mmhkd.engine.student_config import (student_config_dict,
+                                                 write_student_config)
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        student_config_dict(cfg)  # an unusable config fails before writing
     try:
         state = export_state_dict(args.checkpoint, args.out, STUDENT_PREFIX,
                                   args.force)
@@ -66,11 +73,6 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                        f'(no {STUDENT_PREFIX}* weights): {error}') from error
     print(f'wrote the student ({len(state)} tensors) to {args.out}')
     if config_path:
-        from mmengine.config import Config
-        from mmhkd.engine.student_config import write_student_config
-        cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
         write_student_config(cfg, config_path, source=args.config)
         scope = Config.fromfile(config_path).default_scope
         print(f'wrote its {scope} config to {config_path}')

@@ -24,11 +24,13 @@ ADAPTATION = osp.join(CONFIG_ROOT, 'detection',
 
 
 def build_algorithm(cfg: Config) -> nn.Module:
-    """``cfg.model`` built in mmrazor's scope, as the Runner does."""
+    """``cfg.model`` built in mmrazor's scope, as the Runner does (seeded
+    initialisation: the same weights in every run)."""
     from mmrazor.registry import MODELS
     for package in ('mmdet', 'mmseg'):  # what their Runners import
         __import__(f'{package}.utils', fromlist=['register_all_modules']
                    ).register_all_modules(init_default_scope=False)
+    torch.manual_seed(0)
     with DefaultScope.overwrite_default_scope('mmrazor'):
         return MODELS.build(copy.deepcopy(cfg.model))
 

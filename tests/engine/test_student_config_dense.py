@@ -53,6 +53,9 @@ def perturb(model: nn.Module) -> None:
         for name, module in model.named_modules():
             if name.endswith('retina_cls'):  # scores above score_thr
                 module.bias.zero_()
+            if name.endswith('conv_seg'):  # more than one class wins
+                module.weight.normal_(generator=gen)
+                module.bias.zero_()
 
 
 def det_batch() -> dict:
@@ -167,3 +170,18 @@ def test_segmentation_student_export_predicts_like_the_student(tmp_path):
         assert len(b.pred_sem_seg.data.unique()) > 1
         assert torch.equal(a.seg_logits.data, b.seg_logits.data)
         assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+
+
+def test_unresolvable_architecture_writes_nothing(tmp_path):
+    """A bad cfg_path fails before the export is written."""
+    ckpt = str(tmp_path / 'epoch_1.pth')
+    torch.save(dict(state_dict={'architecture.w': torch.ones(1)}), ckpt)
+    cfg = Config.fromfile(CWD)
+    cfg.model.architecture = dict(cfg_path='mmdet::no/such_config.py')
+    config = str(tmp_path / 'distill.py')
+    cfg.dump(config)
+    out = tmp_path / 'exports' / 'student.pth'
+    with pytest.raises(ValueError, match='Cannot resolve'):
+        load_tool('export_student').main([ckpt, str(out), '--config',
+                                          config])
+    assert not (tmp_path / 'exports').exists()
