@@ -1,11 +1,11 @@
 #!/usr/bin/env python
-"""Export the student of a distillation checkpoint as a plain mmpretrain one.
+"""Export the student of a distillation checkpoint as a plain checkpoint.
 
 Keeps the weights under ``architecture.`` with the prefix removed: no
 teacher, discriminator or distillation connectors. The result loads with
-``strict=True`` into the student's own mmpretrain config, e.g. the
-``student_config.py`` that distillation runs write into their work dir (or
-the one written here with ``--config``).
+``strict=True`` into the student's own (mmpretrain, mmdet or mmseg) config,
+e.g. the ``student_config.py`` that distillation runs write into their work
+dir (or the one written here with ``--config``, in the student's scope).
 
 Examples:
     python tools/export_student.py work_dirs/hksanc/epoch_60.pth student.pth
@@ -13,6 +13,7 @@ Examples:
     python tools/export_student.py work_dirs/hksanc/epoch_60.pth \
         exports/student.pth --config configs/hksanc/hksanc_xxx.py
     python tools/test.py exports/student_config.py exports/student.pth
+    # an mmdet/mmseg student: this tools/test.py or the package's own
 """
 import argparse
 import os.path as osp
@@ -31,13 +32,14 @@ STUDENT_PREFIX = 'architecture.'
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('checkpoint', help='distillation checkpoint')
-    parser.add_argument('out', help='output (plain mmpretrain) checkpoint')
+    parser.add_argument('out', help='output (plain, student-only) checkpoint')
     parser.add_argument(
         '--force', action='store_true', help='overwrite existing outputs')
     parser.add_argument(
         '--config',
         help='the distillation config of the checkpoint: also write the '
-        "student's mmpretrain config as student_config.py next to OUT")
+        "student's plain config (its own scope: mmpretrain, mmdet, "
+        'mmseg) as student_config.py next to OUT')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -56,6 +58,13 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
         if osp.exists(config_path) and not args.force:
             raise FileExistsError(f'{config_path} exists; pass --force to '
                                   'replace it.')
+        from mmengine.config import Config
+        from mmhkd.engine.student_config import (student_config_dict,
+                                                 write_student_config)
+        cfg = Config.fromfile(args.config)
+        if args.cfg_options:
+            cfg.merge_from_dict(args.cfg_options)
+        student_config_dict(cfg)  # an unusable config fails before writing
     try:
         state = export_state_dict(args.checkpoint, args.out, STUDENT_PREFIX,
                                   args.force)
@@ -64,13 +73,9 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, object]:
                        f'(no {STUDENT_PREFIX}* weights): {error}') from error
     print(f'wrote the student ({len(state)} tensors) to {args.out}')
     if config_path:
-        from mmengine.config import Config
-        from mmhkd.engine.student_config import write_student_config
-        cfg = Config.fromfile(args.config)
-        if args.cfg_options:
-            cfg.merge_from_dict(args.cfg_options)
         write_student_config(cfg, config_path, source=args.config)
-        print(f'wrote its mmpretrain config to {config_path}')
+        scope = Config.fromfile(config_path).default_scope
+        print(f'wrote its {scope} config to {config_path}')
     return state
 
 

@@ -3,7 +3,7 @@
 Used to ship the teacher (optimizer state and logs dropped) and to export
 the student of a distillation run (keys under ``architecture.`` only, the
 prefix removed), which then loads with ``strict=True`` into the student's own
-mmpretrain config.
+(mmpretrain, mmdet, mmseg) config.
 """
 import os
 import os.path as osp

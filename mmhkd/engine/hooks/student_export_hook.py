@@ -1,13 +1,12 @@
-"""Export the distilled student as a plain mmpretrain checkpoint while
-training.
+"""Export the distilled student as a plain checkpoint while training.
 
 After every checkpoint the ``CheckpointHook`` saves, :class:`StudentExportHook`
 writes ``student_last.pth`` (from the latest checkpoint) and, when it saved a
 best checkpoint (``save_best``), ``student_best.pth``: the weights under
 ``architecture.`` with the prefix removed (no teacher, discriminator or
 connectors), as ``tools/export_student.py`` does. Before training it writes
-``student_config.py``, the student as a plain mmpretrain config with the
-run's data pipeline, so that
+``student_config.py``, the student as a plain config in its own scope
+(mmpretrain, mmdet, mmseg) with the run's data pipeline, so that
 
     python tools/test.py WORK_DIR/student_config.py WORK_DIR/student_last.pth
 
