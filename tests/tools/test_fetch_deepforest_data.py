@@ -157,3 +157,32 @@ def test_mmdet_reads_it_and_coco_metric_scores_gt_one(fetched):
     # detections per image; two images hold 279 and 574 trees, so even the
     # ground truth scores < 1 there (docs/datasets.md).
     assert scores['coco/bbox_mAP'] < 0.5
+
+
+def test_deepforest_check_config_trains_and_evaluates(fetched, tmp_path):
+    """configs/detection/..._deepforest-check.py: one iteration and a
+    validation through mmengine's Runner on the real aerial photographs."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    cfg = Config.fromfile(osp.join(
+        REPO_ROOT, 'configs', 'detection',
+        'retinanet_r18-half-fpn64_1xb2-600i_deepforest-check.py'))
+    cfg.work_dir = str(tmp_path)
+    cfg.train_dataloader.dataset.data_root = fetched + '/'
+    cfg.val_dataloader.dataset.data_root = fetched + '/'
+    cfg.test_dataloader = cfg.val_dataloader
+    cfg.val_evaluator.ann_file = osp.join(fetched, 'annotations',
+                                          'instances.json')
+    cfg.test_evaluator = cfg.val_evaluator
+    cfg.train_cfg.update(max_iters=1, val_interval=1)
+    cfg.param_scheduler = None
+    cfg.default_hooks.checkpoint.interval = 1
+    # an untrained head scores below 0.05: keep boxes for the metric
+    cfg.model.test_cfg.update(score_thr=0.0, nms_pre=100, max_per_img=50)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    loss = runner.message_hub.get_scalar('train/loss').current()
+    assert loss == loss and loss > 0
+    assert runner.model.bbox_head.num_classes == 1
+    metrics = runner.val()
+    assert 0.0 <= metrics['coco/bbox_mAP'] <= 1.0
