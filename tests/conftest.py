@@ -128,21 +128,26 @@ def load_tool(name: str):
     return module
 
 
-@pytest.fixture(scope='module')
-def restore_default_scope():
-    """Drop the mmengine default scopes a test module created.
-
-    Building a Runner makes its scope ('mmpretrain' for a vanilla config)
-    the current one; later modules that build models without an explicit
-    scope must see the state they had before. Use with
-    ``pytestmark = pytest.mark.usefixtures('restore_default_scope')``.
-    """
+def _drop_new_default_scopes():
     from mmengine.registry import DefaultScope
     before = set(DefaultScope._instance_dict)
     yield
     for name in list(DefaultScope._instance_dict):
         if name not in before:
             del DefaultScope._instance_dict[name]
+
+
+# Building a Runner or calling init_default_scope makes that scope
+# ('mmpretrain', 'mmdet', ...) the process's current one; every test module
+# (around its module-scoped fixtures) and every test drops the scopes it
+# created, so that later tests that build without an explicit scope see the
+# state they had before.
+restore_default_scope = pytest.fixture(
+    scope='module', autouse=True,
+    name='restore_default_scope')(_drop_new_default_scopes)
+restore_default_scope_per_test = pytest.fixture(
+    autouse=True,
+    name='restore_default_scope_per_test')(_drop_new_default_scopes)
 
 
 @pytest.fixture(scope='module')
