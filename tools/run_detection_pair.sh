@@ -10,6 +10,8 @@
 # and the student's and teacher's bbox mAP on the 500 test canvases
 # (tools/test.py). A phase whose final checkpoint exists is skipped, so a
 # rerun resumes; a finished run is never overwritten.
+# EPOCHS=N (phases 1 and 3, default 12) and ADAPT_EPOCHS=N (phase 2,
+# default 2) shorten a check run; WORK=DIR puts the work dirs elsewhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/install.sh
@@ -20,6 +22,10 @@ CFG=configs/detection
 TEACHER=retinanet_r34-fpn128_1xb16-12e_fashion-mnist-canvas
 ADAPT=hksanc-adaptation_retinanet_r34-fpn128_fashion-mnist-canvas
 DISTILL=hksanc-is_retinanet_r34-fpn128_r18-half-fpn64_fashion-mnist-canvas
+EPOCHS=${EPOCHS:-12}
+ADAPT_EPOCHS=${ADAPT_EPOCHS:-2}
+TEACHER_CKPT=$WORK/$TEACHER/epoch_$EPOCHS.pth
+ADAPTED=$WORK/$ADAPT/epoch_$ADAPT_EPOCHS.pth
 START=$(date +%s)
 
 if [ ! -f "$DATA/annotations/instances_test.json" ]; then
@@ -42,16 +48,17 @@ train() {
         "${resume[@]}" "$@"
 }
 
-train "$TEACHER" 12
-train "$ADAPT" 2 --cfg-options model.teacher_ckpt="$WORK/$TEACHER/epoch_12.pth"
-train "$DISTILL" 12 --cfg-options \
-    model.teacher_ckpt="$WORK/$TEACHER/epoch_12.pth" \
-    model.distiller.connectors.teacher_attention.adapted_ckpt="$WORK/$ADAPT/epoch_2.pth"
+train "$TEACHER" "$EPOCHS" --cfg-options train_cfg.max_epochs="$EPOCHS"
+train "$ADAPT" "$ADAPT_EPOCHS" --cfg-options model.teacher_ckpt="$TEACHER_CKPT" \
+    train_cfg.max_epochs="$ADAPT_EPOCHS" param_scheduler.T_max="$ADAPT_EPOCHS"
+train "$DISTILL" "$EPOCHS" --cfg-options train_cfg.max_epochs="$EPOCHS" \
+    model.teacher_ckpt="$TEACHER_CKPT" \
+    model.distiller.connectors.teacher_attention.adapted_ckpt="$ADAPTED"
 
 echo "== bbox mAP of the HKSANC student and of the teacher on the 500 test canvases"
-$PY tools/test.py "$CFG/$DISTILL.py" "$WORK/$DISTILL/epoch_12.pth" \
+$PY tools/test.py "$CFG/$DISTILL.py" "$WORK/$DISTILL/epoch_$EPOCHS.pth" \
     --work-dir "$WORK/$DISTILL/test" \
-    --cfg-options model.teacher_ckpt="$WORK/$TEACHER/epoch_12.pth" \
-    model.distiller.connectors.teacher_attention.adapted_ckpt="$WORK/$ADAPT/epoch_2.pth" \
+    --cfg-options model.teacher_ckpt="$TEACHER_CKPT" \
+    model.distiller.connectors.teacher_attention.adapted_ckpt="$ADAPTED" \
     | grep -E "coco/bbox_mAP" || true
 echo "== $(( ($(date +%s) - START) / 60 )) min"
