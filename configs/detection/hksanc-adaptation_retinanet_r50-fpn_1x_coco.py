@@ -3,11 +3,13 @@
 # model zoo is frozen and the task-driven attention estimators of its five
 # FPN levels (256 wide) learn which classes each image holds. The
 # distillation config loads them from this run's last checkpoint.
-_base_ = ['mmdet::retinanet/retinanet_r50_fpn_1x_coco.py']
+_base_ = [
+    'mmdet::_base_/datasets/coco_detection.py',
+    'mmdet::_base_/default_runtime.py'
+]
 custom_imports = dict(
     imports=['mmhkd.compat.mmcv_ops', 'mmhkd'], allow_failed_imports=False)
 model = dict(
-    _delete_=True,
     _scope_='mmrazor',
     type='DetectionAttentionAdaptation',
     architecture=dict(
@@ -35,14 +37,12 @@ model = dict(
         attention_cfg=dict(
             act='relu', pool_source='fused', pooling='weighted_sum')))
 optim_wrapper = dict(
-    _delete_=True,
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.0))
 param_scheduler = dict(
-    _delete_=True,
     type='CosineAnnealingLR', by_epoch=True, T_max=1,
     convert_to_iter_based=True)
-train_cfg = dict(max_epochs=1, val_interval=2)
+train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=1, val_interval=2)
 val_cfg = None
 val_dataloader = None
 val_evaluator = None
