@@ -7,7 +7,7 @@
 #      each canvas holds (teacher frozen), 2 epochs;
 #   3. the student RetinaNet (ResNet-18 at half width, FPN 64) with HKSANC's
 #      intermediate supervision and MMRazor's FpnTeacherDistill, 12 epochs;
-# and the student's and teacher's bbox mAP on the 500 test canvases
+# and the student's bbox mAP on the 500 test canvases
 # (tools/test.py). A phase whose final checkpoint exists is skipped, so a
 # rerun resumes; a finished run is never overwritten.
 # EPOCHS=N (phases 1 and 3, default 12) and ADAPT_EPOCHS=N (phase 2,
@@ -55,7 +55,7 @@ train "$DISTILL" "$EPOCHS" --cfg-options train_cfg.max_epochs="$EPOCHS" \
     model.teacher_ckpt="$TEACHER_CKPT" \
     model.distiller.connectors.teacher_attention.adapted_ckpt="$ADAPTED"
 
-echo "== bbox mAP of the HKSANC student and of the teacher on the 500 test canvases"
+echo "== bbox mAP of the HKSANC student on the 500 test canvases"
 $PY tools/test.py "$CFG/$DISTILL.py" "$WORK/$DISTILL/epoch_$EPOCHS.pth" \
     --work-dir "$WORK/$DISTILL/test" \
     --cfg-options model.teacher_ckpt="$TEACHER_CKPT" \
