@@ -2,7 +2,7 @@
 
 The conversion tests always run. The end-to-end test uses the wheel the
 tool keeps in ``data/downloads/`` when present, else downloads it; it
-skips only when neither the wheel nor PyPI is available.
+fails when neither the wheel nor PyPI is available.
 """
 import json
 import os.path as osp
@@ -92,7 +92,9 @@ def wheel(tool, tmp_path_factory):
     try:
         return tool.download_wheel(str(tmp_path_factory.mktemp('wheel')))
     except tool.WheelError as error:
-        pytest.skip(f'no cached wheel and no PyPI: {error}')
+        pytest.fail(f'the deepforest wheel is neither in data/downloads nor '
+                    f'downloadable from PyPI (the README set-up needs PyPI '
+                    f'too): {error}')
 
 
 @pytest.fixture(scope='module')
