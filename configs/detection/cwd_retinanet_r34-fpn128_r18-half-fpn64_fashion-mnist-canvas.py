@@ -8,7 +8,7 @@
 _base_ = [
     './_base_/retinanet_canvas.py',
     './_base_/fashion-mnist-canvas_detection.py',
-    './_base_/canvas_schedule_12e.py',
+    './_base_/canvas_student_schedule_12e.py',
     'mmdet::_base_/default_runtime.py',
 ]
 model = dict(
