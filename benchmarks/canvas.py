@@ -12,7 +12,6 @@ time); only the record differs.
 """
 import glob
 import json
-import os
 import os.path as osp
 import statistics
 import time
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .paired import paired_interval, verdict
-from .suite import Run, Suite, git_commit, strip_repo_root
+from .suite import Run, Suite, git_commit
 
 METHODS = ('vanilla', 'cwd', 'hksanc-is')
 
@@ -190,15 +189,7 @@ class CanvasSuite(Suite):
                       sec_per_step=sec, wall_s=round(wall_s, 1),
                       commit=git_commit(self.repo_root),
                       finished=time.strftime('%Y-%m-%d %H:%M:%S'))
-        os.makedirs(osp.dirname(self.record_path(run)), exist_ok=True)
-        os.makedirs(osp.dirname(self.log_path(run)), exist_ok=True)
-        with open(self.log_path(run), 'w') as out:
-            for log in logs:
-                with open(log) as f:
-                    out.write(strip_repo_root(f.read(), self.repo_root))
-        with open(self.record_path(run), 'w') as f:
-            json.dump(record, f, indent=2)
-            f.write('\n')
+        self.save_record(run, record, logs)
         print(f'[suite] done  {run.name}: {self.task.metric} '
               f'{record["value"]:.4f} ({wall_s / 60:.1f} min)', flush=True)
         return record

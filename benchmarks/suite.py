@@ -267,6 +267,16 @@ class Suite:
                       wall_s=round(wall_s, 1),
                       commit=git_commit(self.repo_root),
                       finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+        self.save_record(run, record, log_files)
+        print(f'[suite] done  {run.name}: top-1 {record["top1"]:.2f} '
+              f'({wall_s / 60:.1f} min)', flush=True)
+        return record
+
+    def save_record(self, run: Run, record: dict,
+                    log_files: Sequence[str]) -> None:
+        """Write ``record`` to ``runs/<name>.json`` and the run's logs,
+        oldest first, to ``logs/<name>.log`` (repository paths made
+        relative)."""
         os.makedirs(osp.dirname(self.record_path(run)), exist_ok=True)
         os.makedirs(osp.dirname(self.log_path(run)), exist_ok=True)
         with open(self.log_path(run), 'w') as out:
@@ -276,9 +286,6 @@ class Suite:
         with open(self.record_path(run), 'w') as f:
             json.dump(record, f, indent=2)
             f.write('\n')
-        print(f'[suite] done  {run.name}: top-1 {record["top1"]:.2f} '
-              f'({wall_s / 60:.1f} min)', flush=True)
-        return record
 
     def run(self, poll_s: float = 2.0) -> None:
         """Run every pending run; raise on the first failure.

@@ -17,6 +17,20 @@ from mmhkd.datasets.fashion_mnist import DEBIAN_FASHION_MNIST_ROOT  # noqa
 CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 
 
+def write_mmengine_launch(work_dir, stamp: str, lines, log_text: str = 'log'
+                          ) -> None:
+    """Write one mmengine launch as a Runner leaves it in its work dir:
+    ``<stamp>/vis_data/scalars.json`` (one JSON line per entry) and
+    ``<stamp>/<stamp>.log``."""
+    import json
+    launch = work_dir / stamp
+    (launch / 'vis_data').mkdir(parents=True)
+    with open(launch / 'vis_data' / 'scalars.json', 'w') as f:
+        for line in lines:
+            f.write(json.dumps(line) + '\n')
+    (launch / f'{stamp}.log').write_text(log_text)
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         'markers', 'slow: long check; CI runs it only with MMHKD_FULL=1')

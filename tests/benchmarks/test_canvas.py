@@ -11,6 +11,7 @@ from benchmarks.canvas import (METHODS, TASKS, CanvasSuite, canvas_markdown,
                                canvas_report, method_options,
                                plan_canvas_runs, read_canvas_run)
 from benchmarks.suite import Run
+from conftest import write_mmengine_launch
 
 
 @pytest.mark.parametrize('task_name', sorted(TASKS))
@@ -57,22 +58,13 @@ def test_method_options():
         method_options(task, 'kd', 0)
 
 
-def write_launch(work_dir, stamp, lines, log_text):
-    launch = work_dir / stamp
-    (launch / 'vis_data').mkdir(parents=True)
-    with open(launch / 'vis_data' / 'scalars.json', 'w') as f:
-        for line in lines:
-            f.write(json.dumps(line) + '\n')
-    (launch / f'{stamp}.log').write_text(log_text)
-
-
 def test_read_run_merges_launches_and_averages_step_time(tmp_path):
-    write_launch(tmp_path, '20261203_100000', [
+    write_mmengine_launch(tmp_path, '20261203_100000', [
         {'lr': 0.02, 'time': 1.0, 'loss': 2.0, 'step': 25},
         {'lr': 0.02, 'time': 2.0, 'loss': 1.0, 'step': 50},
         {'coco/bbox_mAP': 0.25, 'step': 4},
     ], 'first')
-    write_launch(tmp_path, '20261203_110000', [
+    write_mmengine_launch(tmp_path, '20261203_110000', [
         {'lr': 0.002, 'time': 4.5, 'loss': 0.5, 'step': 75},
         {'coco/bbox_mAP': 0.5, 'coco/bbox_mAP_50': 0.7, 'step': 8},
     ], 'second')
@@ -85,7 +77,7 @@ def test_read_run_merges_launches_and_averages_step_time(tmp_path):
 def test_record_holds_metric_cost_and_stripped_log(tmp_path):
     task = TASKS['segmentation']
     work = tmp_path / 'work_dirs' / 'run'
-    write_launch(work, '20261203_100000', [
+    write_mmengine_launch(work, '20261203_100000', [
         {'lr': 0.01, 'time': 0.5, 'step': 25},
         {'mIoU': 40.0, 'step': 4}, {'mIoU': 55.5, 'step': 12},
     ], f'loaded {tmp_path}/data/x.png')
@@ -110,7 +102,7 @@ def test_record_holds_metric_cost_and_stripped_log(tmp_path):
 
 def test_record_without_metric_is_an_error(tmp_path):
     task = TASKS['detection']
-    write_launch(tmp_path / 'w', '20261203_100000',
+    write_mmengine_launch(tmp_path / 'w', '20261203_100000',
                  [{'lr': 0.01, 'time': 0.5, 'step': 25}], 'x')
     run = Run(name='r', config='c.py', options=[], work_dir='w',
               method='vanilla', seed=0)

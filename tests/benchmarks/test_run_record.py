@@ -1,26 +1,17 @@
 """Validation curves are read from mmengine's per-launch scalar files."""
-import json
 import os
 
 from benchmarks.run_record import read_val_curve
-
-
-def write_launch(work_dir, stamp, lines, log_text='log'):
-    launch = work_dir / stamp
-    (launch / 'vis_data').mkdir(parents=True)
-    with open(launch / 'vis_data' / 'scalars.json', 'w') as f:
-        for line in lines:
-            f.write(json.dumps(line) + '\n')
-    (launch / f'{stamp}.log').write_text(log_text)
+from conftest import write_mmengine_launch
 
 
 def test_resumed_run_merges_launches_later_wins(tmp_path):
-    write_launch(tmp_path, '20261125_100000', [
+    write_mmengine_launch(tmp_path, '20261125_100000', [
         {'loss': 2.0, 'step': 8},
         {'accuracy/top1': 50.0, 'step': 10},
         {'accuracy/top1': 60.0, 'step': 20},
     ], 'first')
-    write_launch(tmp_path, '20261125_110000', [
+    write_mmengine_launch(tmp_path, '20261125_110000', [
         {'accuracy/top1': 61.5, 'step': 20},
         {'accuracy/top1': 70.25, 'step': 30},
     ], 'second')
