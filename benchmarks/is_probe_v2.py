@@ -1,0 +1,110 @@
+"""Does any form of HKSANC's intermediate supervision (IS) add to the rest?
+
+A diagnostic of the v2 protocol on the validation split (never the test
+set; docs/benchmark.md, "Which IS form carries knowledge"): HKSANC with
+its shipped defaults less IS (``no-is``, the reference), and with IS in
+three forms, each paired by seed with it:
+
+- ``fused``: the shipped IS (the descriptor pools ``L + proj(g)``, the
+  paper's equation);
+- ``features``: ``pool_source='features'`` on both connectors and in phase
+  2 (the query steers the map but is not part of the descriptor; its own
+  phase 2 and teacher cache);
+- ``features-std``: the same, with both sides' descriptors standardised
+  per channel over the batch (``loss_is.standardize=True``).
+
+The measurements behind it (docs/diagnostics.md): with ``'fused'`` 96 % of
+the per-sample variance of the teacher's descriptors is linear in its
+logits, with ``'features'`` 71-86 %, and what remains is mostly a batch
+mean that only a standardised loss lets count. The probe is not a tuning
+round: its result changes no default by itself.
+"""
+import os.path as osp
+from typing import Dict, List, Tuple
+
+from .protocol_v2 import V2_ADAPTATION, V2_TEACHER, V2_VIEWS, paired_method
+from .suite import CACHE_TOOL, Run, adaptation_checkpoint
+from .tuning_v2 import V2_VALIDATION_OPTIONS
+
+WORK_ROOT = 'work_dirs/benchmark-v2-is-probe'
+RESULTS = 'docs/results/benchmark/v2/is-probe'
+# phase 2 and the teacher cache of the validation split that the v2 tuning
+# built for the shipped (fused) teacher side, shared
+FUSED_ADAPTATION = 'work_dirs/benchmark-v2/adaptation'
+FUSED_CACHE = 'work_dirs/benchmark-v2-tuning/caches/hksanc.npy'
+REFERENCE = 'no-is'
+_CONNECTORS = 'model.distiller.connectors'
+_FEATURES = (f'{_CONNECTORS}.student_attention.attention_cfg.'
+             'pool_source=features',
+             f'{_CONNECTORS}.teacher_attention.attention_cfg.'
+             'pool_source=features')
+# arm: (v2 method, teacher side 'fused'/'features'/None, extra options)
+ARMS: Dict[str, Tuple[str, object, Tuple[str, ...]]] = {
+    'no-is': ('hksanc-no-is', None, ()),
+    'fused': ('hksanc', 'fused', ()),
+    'features': ('hksanc', 'features', _FEATURES),
+    'features-std': ('hksanc', 'features', _FEATURES + (
+        'model.distiller.distill_losses.loss_is.standardize=True', )),
+}
+LABELS = {
+    'no-is': 'HKSANC w/o IS',
+    'fused': "IS, pool_source='fused' (shipped)",
+    'features': "IS, pool_source='features'",
+    'features-std': "IS, pool_source='features', standardised",
+}
+
+
+def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT
+                  ) -> List[Run]:
+    """Phase 2 with ``'features'``, the caches, then every arm's seeds
+    0..n-1 (seed-major) on the validation split."""
+    data = list(V2_VALIDATION_OPTIONS)
+    features_adaptation = osp.join(work_root, 'adaptation-features')
+    attention = {'fused': adaptation_checkpoint(FUSED_ADAPTATION),
+                 'features': adaptation_checkpoint(features_adaptation)}
+    caches = {'fused': FUSED_CACHE,
+              'features': osp.join(work_root, 'caches', 'hksanc-features.npy'),
+              None: osp.join(work_root, 'caches', 'hksanc-no-is.npy')}
+    runs = [
+        Run(name='adaptation-fused', config=V2_ADAPTATION, options=[],
+            work_dir=FUSED_ADAPTATION),
+        Run(name='adaptation-features', config=V2_ADAPTATION,
+            options=['model.connector.attention_cfg.pool_source=features'],
+            work_dir=features_adaptation),
+    ]
+    for side in ('fused', 'features', None):
+        method = 'hksanc' if side else 'hksanc-no-is'
+        options = [f'model.teacher_ckpt={V2_TEACHER}', *data]
+        needs = []
+        if side:
+            options.append(f'model.teacher_attention_ckpt={attention[side]}')
+            needs.append(f'adaptation-{side}')
+        if side == 'features':
+            options.append(_FEATURES[1])
+        runs.append(Run(
+            name=f'cache-{side or "no-is"}',
+            config=paired_method(method).config,
+            options=['--views', str(V2_VIEWS), '--out', caches[side],
+                     '--cfg-options', *options],
+            work_dir=osp.dirname(caches[side]), needs=needs, tool=CACHE_TOOL,
+            done_file=caches[side] + '.manifest.json'))
+    for seed in range(num_seeds):
+        for arm, (method, side, extra) in ARMS.items():
+            options = [f'randomness.seed={seed}',
+                       f'train_dataloader.sampler.seed={seed}', *data,
+                       *extra, f'model.teacher_cache={caches[side]}']
+            if side:
+                options.append(f'model.teacher_attention_ckpt='
+                               f'{attention[side]}')
+            name = f'{arm}__seed{seed}'
+            runs.append(Run(
+                name=name, config=paired_method(method).config,
+                options=options, work_dir=osp.join(work_root, name),
+                needs=[f'cache-{side or "no-is"}'], method=arm, seed=seed))
+    return runs
+
+
+def probe_configs() -> Dict[str, str]:
+    """The config of every arm (for ``paired_results``)."""
+    return {arm: paired_method(method).config
+            for arm, (method, _, _) in ARMS.items()}

@@ -1,0 +1,65 @@
+"""The IS probe of the v2 protocol: validation split, paired arms."""
+import argparse
+
+from mmengine.config import Config, DictAction
+
+from benchmarks.is_probe_v2 import (ARMS, FUSED_CACHE, plan_is_probe,
+                                    probe_configs)
+from benchmarks.tuning_v2 import V2_VALIDATION_OPTIONS
+
+
+def merged(config, options):
+    """The config with ``key=value`` options applied as --cfg-options
+    does (values parsed by mmengine's DictAction)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(parser.parse_args(
+        ['--cfg-options', *options]).cfg_options)
+    return cfg
+
+
+def test_every_arm_runs_on_the_validation_split_with_paired_seeds():
+    runs = [r for r in plan_is_probe(num_seeds=3) if r.method is not None]
+    assert [r.name for r in runs] == [f'{arm}__seed{s}' for s in range(3)
+                                      for arm in ARMS]
+    for run in runs:
+        assert set(V2_VALIDATION_OPTIONS) <= set(run.options)
+        assert f'randomness.seed={run.seed}' in run.options
+        assert f'train_dataloader.sampler.seed={run.seed}' in run.options
+
+
+def test_features_arms_change_both_connectors_and_their_teacher_side():
+    by_name = {r.name: r for r in plan_is_probe(num_seeds=1)}
+    cfg = merged(by_name['features-std__seed0'].config,
+                 by_name['features-std__seed0'].options)
+    connectors = cfg.model.distiller.connectors
+    assert connectors.student_attention.attention_cfg.pool_source == 'features'
+    assert connectors.teacher_attention.attention_cfg.pool_source == 'features'
+    assert cfg.model.distiller.distill_losses.loss_is.standardize is True
+    assert cfg.model.teacher_cache.endswith('hksanc-features.npy')
+    assert 'adaptation-features' in cfg.model.teacher_attention_ckpt
+    fused = merged(by_name['fused__seed0'].config,
+                   by_name['fused__seed0'].options)
+    assert fused.model.distiller.connectors.student_attention.attention_cfg\
+        .pool_source == 'fused'
+    assert fused.model.distiller.distill_losses.loss_is.standardize is False
+    assert fused.model.teacher_cache == FUSED_CACHE
+    no_is = merged(by_name['no-is__seed0'].config,
+                   by_name['no-is__seed0'].options)
+    assert 'loss_is' not in no_is.model.distiller.distill_losses
+    # phase 2 of the features arms adapts under the same setting
+    phase2 = by_name['adaptation-features']
+    assert merged(phase2.config, phase2.options).model.connector\
+        .attention_cfg.pool_source == 'features'
+    cache = by_name['cache-features']
+    assert cache.needs == ['adaptation-features']
+    assert cache.options[cache.options.index('--out') + 1] == \
+        cfg.model.teacher_cache
+
+
+def test_probe_configs_name_each_arm():
+    configs = probe_configs()
+    assert set(configs) == set(ARMS)
+    assert configs['fused'] == configs['features']
+    assert configs['no-is'] != configs['fused']

@@ -1,0 +1,65 @@
+"""Probe which form of intermediate supervision adds to HKSANC (validation).
+
+Runs ``benchmarks/is_probe_v2.py``'s plan (phase 2 with
+``pool_source='features'``, the teacher caches of the validation split,
+then HKSANC without IS and with three IS forms, seeds 0..n-1) through
+``tools/train.py``, recording and skipping finished runs like the suite,
+then writes ``paired.json`` and ``paired.md`` beside the records: each IS
+form paired by seed with HKSANC without IS, validation top-1 (mean of the
+validations at epochs 52-60 on the 5,000 held-out training images).
+
+Example:
+    python tools/benchmark/probe_is_v2.py --seeds 4 --jobs 1
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO_ROOT)
+
+from benchmarks.is_probe_v2 import (LABELS, REFERENCE, RESULTS,  # noqa: E402
+                                    WORK_ROOT, plan_is_probe, probe_configs)
+from benchmarks.paired import (paired_markdown, paired_results,  # noqa: E402
+                               read_records)
+from benchmarks.suite import Suite  # noqa: E402
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--seeds', type=int, default=4)
+    parser.add_argument('--jobs', type=int, default=1)
+    parser.add_argument('--threads', type=int, default=1)
+    parser.add_argument('--work-root', default=WORK_ROOT)
+    parser.add_argument('--results-dir', default=RESULTS)
+    parser.add_argument('--report-only', action='store_true')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.chdir(REPO_ROOT)
+    if not args.report_only:
+        Suite(plan_is_probe(args.seeds, args.work_root), args.results_dir,
+              jobs=args.jobs, threads=args.threads).run()
+    result = paired_results(
+        read_records(args.results_dir), probe_configs(), REFERENCE,
+        reading='top1_mean_last',
+        protocol=dict(split='validation: 5,000 held-out training images',
+                      seeds=args.seeds),
+        pairs_with=[('features-std', 'fused'), ('features', 'fused')])
+    os.makedirs(args.results_dir, exist_ok=True)
+    with open(osp.join(args.results_dir, 'paired.json'), 'w') as f:
+        json.dump(result, f, indent=2)
+        f.write('\n')
+    markdown = paired_markdown(result, LABELS)
+    with open(osp.join(args.results_dir, 'paired.md'), 'w') as f:
+        f.write(markdown)
+    print(markdown)
+    return result
+
+
+if __name__ == '__main__':
+    main()
