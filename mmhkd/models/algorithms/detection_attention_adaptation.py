@@ -11,13 +11,12 @@ of every level is a global descriptor of the image, pooled from the top
 level (``descriptor_source='pool_last_stage'``) or from all levels
 (``'pool_all_stages'``), see ``HierarchicalAttentionConnector``.
 """
-from typing import Dict, List
+from typing import List
 
 import torch
-import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .attention_adaptation import AttentionAdaptation
+from .presence_attention_adaptation import PresenceAttentionAdaptation
 
 
 def presence_targets(data_samples: List, num_classes: int) -> torch.Tensor:
@@ -44,7 +43,7 @@ def presence_targets(data_samples: List, num_classes: int) -> torch.Tensor:
 
 
 @MODELS.register_module()
-class DetectionAttentionAdaptation(AttentionAdaptation):
+class DetectionAttentionAdaptation(PresenceAttentionAdaptation):
     """Train the attention estimators on a frozen detector's FPN levels.
 
     Args:
@@ -61,18 +60,7 @@ class DetectionAttentionAdaptation(AttentionAdaptation):
         init_cfg (dict, optional): Initialisation config.
     """
 
-    def loss(self, inputs: torch.Tensor,
-             data_samples: List) -> Dict[str, torch.Tensor]:
-        """Binary cross-entropy of the presence head."""
-        logits = self._forward(inputs)
-        targets = presence_targets(data_samples, logits.shape[1])
-        return dict(loss_attention_presence=F.binary_cross_entropy_with_logits(
-            logits, targets.to(logits)))
-
-    def _predict(self, inputs: torch.Tensor, data_samples: List) -> List:
-        """Each sample gets ``pred_presence``: (num_classes,) sigmoid
-        scores of the presence head."""
-        scores = torch.sigmoid(self._forward(inputs))
-        for sample, score in zip(data_samples, scores):
-            sample.set_field(score, 'pred_presence')
-        return data_samples
+    def presence_targets(self, data_samples: List,
+                         num_classes: int) -> torch.Tensor:
+        """Presence of each class among the samples' ``gt_instances``."""
+        return presence_targets(data_samples, num_classes)

@@ -11,13 +11,12 @@ foreground class, whether any pixel of the image's ``gt_sem_seg`` holds it
 set no target. The query of every stage is the global average pool of the
 last stage (``descriptor_source='pool_last_stage'``).
 """
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import torch
-import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .attention_adaptation import AttentionAdaptation
+from .presence_attention_adaptation import PresenceAttentionAdaptation
 
 
 def segmentation_presence_targets(data_samples: List,
@@ -57,7 +56,7 @@ def segmentation_presence_targets(data_samples: List,
 
 
 @MODELS.register_module()
-class SegmentationAttentionAdaptation(AttentionAdaptation):
+class SegmentationAttentionAdaptation(PresenceAttentionAdaptation):
     """Train the attention estimators on a frozen segmenter's stages.
 
     Args:
@@ -96,20 +95,10 @@ class SegmentationAttentionAdaptation(AttentionAdaptation):
         self.background_index = background_index
         self.ignore_index = ignore_index
 
-    def loss(self, inputs: torch.Tensor,
-             data_samples: List) -> Dict[str, torch.Tensor]:
-        """Binary cross-entropy of the presence head."""
-        logits = self._forward(inputs)
-        targets = segmentation_presence_targets(
-            data_samples, logits.shape[1], self.background_index,
+    def presence_targets(self, data_samples: List,
+                         num_classes: int) -> torch.Tensor:
+        """Presence of each foreground class in the samples'
+        ``gt_sem_seg``."""
+        return segmentation_presence_targets(
+            data_samples, num_classes, self.background_index,
             self.ignore_index)
-        return dict(loss_attention_presence=F.binary_cross_entropy_with_logits(
-            logits, targets.to(logits)))
-
-    def _predict(self, inputs: torch.Tensor, data_samples: List) -> List:
-        """Each sample gets ``pred_presence``: (num_classes,) sigmoid
-        scores of the presence head."""
-        scores = torch.sigmoid(self._forward(inputs))
-        for sample, score in zip(data_samples, scores):
-            sample.set_field(score, 'pred_presence')
-        return data_samples
