@@ -20,7 +20,7 @@ mean that only a standardised loss lets count. The probe is not a tuning
 round: its result changes no default by itself.
 """
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from .protocol_v2 import V2_ADAPTATION, V2_TEACHER, V2_VIEWS, paired_method
 from .suite import CACHE_TOOL, Run, adaptation_checkpoint
@@ -54,10 +54,14 @@ LABELS = {
 }
 
 
-def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT
-                  ) -> List[Run]:
-    """Phase 2 with ``'features'``, the caches, then every arm's seeds
-    0..n-1 (seed-major) on the validation split."""
+def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
+                  arms: Sequence[str] = tuple(ARMS)) -> List[Run]:
+    """Phase 2 with ``'features'``, the caches, then the seeds 0..n-1 of
+    ``arms`` (seed-major) on the validation split."""
+    unknown = sorted(set(arms) - set(ARMS))
+    if unknown:
+        raise ValueError(f'unknown IS probe arms {unknown}; known: '
+                         f'{list(ARMS)}')
     data = list(V2_VALIDATION_OPTIONS)
     features_adaptation = osp.join(work_root, 'adaptation-features')
     attention = {'fused': adaptation_checkpoint(FUSED_ADAPTATION),
@@ -89,7 +93,8 @@ def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT
             work_dir=osp.dirname(caches[side]), needs=needs, tool=CACHE_TOOL,
             done_file=caches[side] + '.manifest.json'))
     for seed in range(num_seeds):
-        for arm, (method, side, extra) in ARMS.items():
+        for arm in arms:
+            method, side, extra = ARMS[arm]
             options = [f'randomness.seed={seed}',
                        f'train_dataloader.sampler.seed={seed}', *data,
                        *extra, f'model.teacher_cache={caches[side]}']

@@ -1,6 +1,7 @@
 """The IS probe of the v2 protocol: validation split, paired arms."""
 import argparse
 
+import pytest
 from mmengine.config import Config, DictAction
 
 from benchmarks.is_probe_v2 import (ARMS, FUSED_CACHE, plan_is_probe,
@@ -63,3 +64,12 @@ def test_probe_configs_name_each_arm():
     assert set(configs) == set(ARMS)
     assert configs['fused'] == configs['features']
     assert configs['no-is'] != configs['fused']
+
+
+def test_a_subset_of_arms_and_an_unknown_arm():
+    runs = [r for r in plan_is_probe(2, arms=('no-is', 'features-std'))
+            if r.method is not None]
+    assert [r.name for r in runs] == ['no-is__seed0', 'features-std__seed0',
+                                      'no-is__seed1', 'features-std__seed1']
+    with pytest.raises(ValueError, match=r"unknown IS probe arms \['std'\]"):
+        plan_is_probe(1, arms=('std', ))

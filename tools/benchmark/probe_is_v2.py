@@ -9,7 +9,7 @@ form paired by seed with HKSANC without IS, validation top-1 (mean of the
 validations at epochs 52-60 on the 5,000 held-out training images).
 
 Example:
-    python tools/benchmark/probe_is_v2.py --seeds 4 --jobs 1
+    python tools/benchmark/probe_is_v2.py --seeds 6 --arms no-is fused features-std
 """
 import argparse
 import json
@@ -20,8 +20,9 @@ import sys
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-from benchmarks.is_probe_v2 import (LABELS, REFERENCE, RESULTS,  # noqa: E402
-                                    WORK_ROOT, plan_is_probe, probe_configs)
+from benchmarks.is_probe_v2 import (ARMS, LABELS, REFERENCE,  # noqa: E402
+                                    RESULTS, WORK_ROOT, plan_is_probe,
+                                    probe_configs)
 from benchmarks.paired import (paired_markdown, paired_results,  # noqa: E402
                                read_records)
 from benchmarks.suite import Suite  # noqa: E402
@@ -30,6 +31,8 @@ from benchmarks.suite import Suite  # noqa: E402
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--seeds', type=int, default=4)
+    parser.add_argument('--arms', nargs='+', choices=list(ARMS),
+                        default=list(ARMS))
     parser.add_argument('--jobs', type=int, default=1)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--work-root', default=WORK_ROOT)
@@ -42,7 +45,8 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     os.chdir(REPO_ROOT)
     if not args.report_only:
-        Suite(plan_is_probe(args.seeds, args.work_root), args.results_dir,
+        Suite(plan_is_probe(args.seeds, args.work_root, args.arms),
+              args.results_dir,
               jobs=args.jobs, threads=args.threads).run()
     result = paired_results(
         read_records(args.results_dir), probe_configs(), REFERENCE,
