@@ -19,14 +19,10 @@ from .attention_adaptation import AttentionAdaptation
 class PresenceAttentionAdaptation(AttentionAdaptation):
     """:class:`AttentionAdaptation` with a multi-label presence head.
 
-    Subclasses implement :meth:`presence_targets`; the arguments are
+    Subclasses define ``presence_targets(data_samples, num_classes)``: the
+    (N, num_classes) 0/1 targets of a batch. The arguments are
     :class:`AttentionAdaptation`'s.
     """
-
-    def presence_targets(self, data_samples: List,
-                         num_classes: int) -> torch.Tensor:
-        """(N, num_classes) 0/1 targets of a batch's samples."""
-        raise NotImplementedError
 
     def loss(self, inputs: torch.Tensor,
              data_samples: List) -> Dict[str, torch.Tensor]:
