@@ -10,8 +10,6 @@ or mIoU, the last validation) and its mean seconds per training step. The
 runs go through :class:`benchmarks.suite.Suite` (resumable, ``jobs`` at a
 time); only the record differs.
 """
-import glob
-import json
 import os.path as osp
 import statistics
 import time
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .paired import paired_interval, verdict
+from .run_record import read_launches
 from .suite import Run, Suite, git_commit
 
 METHODS = ('vanilla', 'cwd', 'hksanc-is')
@@ -132,29 +131,14 @@ def read_canvas_run(work_dir: str, metric: str
     """A finished run's metric per validated epoch, its mean seconds per
     training step, and its text logs (every launch, oldest first).
 
-    mmengine writes ``<work_dir>/<timestamp>/vis_data/scalars.json`` per
-    launch; training lines carry ``time`` (seconds of the step), validation
-    lines the metric with ``step`` = epoch.
+    Training lines of mmengine's per-launch ``scalars.json`` carry ``time``
+    (seconds of the step), validation lines the metric with ``step`` =
+    epoch (:func:`benchmarks.run_record.read_launches`).
     """
-    curve: Dict[int, float] = {}
-    step_times: List[float] = []
-    logs: List[str] = []
-    for launch in sorted(glob.glob(osp.join(work_dir, '2*_*'))):
-        stamp = osp.basename(launch)
-        if osp.isfile(osp.join(launch, f'{stamp}.log')):
-            logs.append(osp.join(launch, f'{stamp}.log'))
-        scalars = osp.join(launch, 'vis_data', 'scalars.json')
-        if not osp.isfile(scalars):
-            continue
-        with open(scalars) as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                entry = json.loads(line)
-                if metric in entry:
-                    curve[int(entry['step'])] = float(entry[metric])
-                elif 'time' in entry and 'lr' in entry:
-                    step_times.append(float(entry['time']))
+    entries, logs = read_launches(work_dir)
+    curve = {int(e['step']): float(e[metric]) for e in entries if metric in e}
+    step_times = [float(e['time']) for e in entries
+                  if metric not in e and 'time' in e and 'lr' in e]
     sec = statistics.mean(step_times) if step_times else None
     return curve, sec, logs
 

@@ -7,17 +7,15 @@ from typing import Dict, List, Tuple
 METRIC = 'accuracy/top1'
 
 
-def read_val_curve(work_dir: str) -> Tuple[Dict[int, float], List[str]]:
-    """Top-1 per validated epoch, and the run's text logs, oldest first.
+def read_launches(work_dir: str) -> Tuple[List[dict], List[str]]:
+    """Every scalar entry of a run's launches and their text logs, oldest
+    launch first.
 
     mmengine writes ``<work_dir>/<timestamp>/vis_data/scalars.json`` per
-    launch (a resumed run has several); validation lines carry the metric
-    and ``step`` = epoch. A later launch overrides an earlier one's epoch.
-
-    Returns:
-        tuple: ``{epoch: top1}`` and the ``<timestamp>.log`` paths.
+    launch (a resumed run has several), one JSON object a line, and
+    ``<timestamp>/<timestamp>.log``.
     """
-    curve: Dict[int, float] = {}
+    entries: List[dict] = []
     logs: List[str] = []
     for launch in sorted(glob.glob(osp.join(work_dir, '2*_*'))):
         stamp = osp.basename(launch)
@@ -28,11 +26,20 @@ def read_val_curve(work_dir: str) -> Tuple[Dict[int, float], List[str]]:
         if not osp.isfile(scalars):
             continue
         with open(scalars) as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                entry = json.loads(line)
-                if METRIC in entry:
-                    curve[int(entry['step'])] = float(entry[METRIC])
+            entries += [json.loads(line) for line in f if line.strip()]
+    return entries, logs
+
+
+def read_val_curve(work_dir: str) -> Tuple[Dict[int, float], List[str]]:
+    """Top-1 per validated epoch, and the run's text logs, oldest first.
+
+    Validation lines of mmengine's per-launch ``scalars.json`` carry the
+    metric and ``step`` = epoch; a later launch overrides an earlier one's
+    epoch.
+
+    Returns:
+        tuple: ``{epoch: top1}`` and the ``<timestamp>.log`` paths.
+    """
+    entries, logs = read_launches(work_dir)
+    curve = {int(e['step']): float(e[METRIC]) for e in entries if METRIC in e}
     return curve, logs
