@@ -15,6 +15,16 @@ fi
 
 PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
+    # The environment takes about 6.5 GiB (torch, mmcv, mmdet, mmseg); a pip
+    # that runs out of space half-way leaves a broken .venv, so check first.
+    NEED_KIB=$((7 * 1024 * 1024))
+    FREE_KIB=$(df -Pk . | awk 'NR == 2 {print $4}')
+    if [ "$FREE_KIB" -lt "$NEED_KIB" ]; then
+        echo "install.sh: only $((FREE_KIB / 1024 / 1024)) GiB free here; the" \
+            ".venv needs about 7 GiB. Free disk space (old work_dirs/, old" \
+            "pytest temp dirs) and run it again." >&2
+        exit 1
+    fi
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade 'pip<26.2'
