@@ -18,9 +18,16 @@ the per-sample variance of the teacher's descriptors is linear in its
 logits, with ``'features'`` 71-86 %, and what remains is mostly a batch
 mean that only a standardised loss lets count. The probe is not a tuning
 round: its result changes no default by itself.
+
+``peak_lr`` runs the same arms in another regime: the student's one-cycle
+peak learning rate (0.1 in the v2 protocol) set for every arm alike, its
+runs in ``peak-lr-<value>/`` under the work root, the phase 2 and caches
+shared (the teacher side does not depend on the student's schedule). It
+asks whether a regime where every seed fits the teacher's logits makes the
+paired differences narrow enough to see what IS adds.
 """
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .protocol_v2 import V2_ADAPTATION, V2_TEACHER, V2_VIEWS, paired_method
 from .suite import CACHE_TOOL, Run, adaptation_checkpoint
@@ -54,14 +61,34 @@ LABELS = {
 }
 
 
+def regime_dir(peak_lr: Optional[float]) -> str:
+    """The sub-folder of a regime's runs and records ('' for the v2 one)."""
+    return '' if peak_lr is None else f'peak-lr-{peak_lr:g}'
+
+
+def regime_options(peak_lr: Optional[float]) -> List[str]:
+    """The options that set the student's one-cycle peak learning rate."""
+    if peak_lr is None:
+        return []
+    if not peak_lr > 0:
+        raise ValueError(f'peak_lr must be a positive learning rate, got '
+                         f'{peak_lr!r}')
+    return [f'optim_wrapper.student.optimizer.lr={peak_lr:g}',
+            f'param_scheduler.student.0.eta_max={peak_lr:g}']
+
+
 def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
-                  arms: Sequence[str] = tuple(ARMS)) -> List[Run]:
+                  arms: Sequence[str] = tuple(ARMS),
+                  peak_lr: Optional[float] = None) -> List[Run]:
     """Phase 2 with ``'features'``, the caches, then the seeds 0..n-1 of
-    ``arms`` (seed-major) on the validation split."""
+    ``arms`` (seed-major) on the validation split, at the v2 protocol's
+    peak learning rate or at ``peak_lr``."""
     unknown = sorted(set(arms) - set(ARMS))
     if unknown:
         raise ValueError(f'unknown IS probe arms {unknown}; known: '
                          f'{list(ARMS)}')
+    regime = regime_options(peak_lr)
+    run_root = osp.normpath(osp.join(work_root, regime_dir(peak_lr)))
     data = list(V2_VALIDATION_OPTIONS)
     features_adaptation = osp.join(work_root, 'adaptation-features')
     attention = {'fused': adaptation_checkpoint(FUSED_ADAPTATION),
@@ -97,14 +124,15 @@ def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
             method, side, extra = ARMS[arm]
             options = [f'randomness.seed={seed}',
                        f'train_dataloader.sampler.seed={seed}', *data,
-                       *extra, f'model.teacher_cache={caches[side]}']
+                       *extra, *regime,
+                       f'model.teacher_cache={caches[side]}']
             if side:
                 options.append(f'model.teacher_attention_ckpt='
                                f'{attention[side]}')
             name = f'{arm}__seed{seed}'
             runs.append(Run(
                 name=name, config=paired_method(method).config,
-                options=options, work_dir=osp.join(work_root, name),
+                options=options, work_dir=osp.join(run_root, name),
                 needs=[f'cache-{side or "no-is"}'], method=arm, seed=seed))
     return runs
 

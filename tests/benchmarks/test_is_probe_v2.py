@@ -73,3 +73,23 @@ def test_a_subset_of_arms_and_an_unknown_arm():
                                       'no-is__seed1', 'features-std__seed1']
     with pytest.raises(ValueError, match=r"unknown IS probe arms \['std'\]"):
         plan_is_probe(1, arms=('std', ))
+
+
+def test_a_peak_lr_regime_sets_the_student_schedule_of_every_arm():
+    base = {r.name: r for r in plan_is_probe(1)}
+    runs = {r.name: r for r in plan_is_probe(1, peak_lr=0.05)}
+    for name in ('no-is__seed0', 'fused__seed0'):
+        cfg = merged(runs[name].config, runs[name].options)
+        assert cfg.param_scheduler.student[0].type == 'OneCycleLR'
+        assert cfg.param_scheduler.student[0].eta_max == pytest.approx(0.05)
+        assert cfg.optim_wrapper.student.optimizer.lr == pytest.approx(0.05)
+        default = merged(base[name].config, base[name].options)
+        assert default.param_scheduler.student[0].eta_max == \
+            pytest.approx(0.1)
+        assert runs[name].work_dir == base[name].work_dir.replace(
+            name, f'peak-lr-0.05/{name}')
+        # the teacher side (phase 2, caches) is shared with the v2 regime
+        assert cfg.model.teacher_cache == default.model.teacher_cache
+    assert runs['cache-fused'].work_dir == base['cache-fused'].work_dir
+    with pytest.raises(ValueError, match='peak_lr must be a positive'):
+        plan_is_probe(1, peak_lr=0.0)

@@ -8,8 +8,13 @@ then writes ``paired.json`` and ``paired.md`` beside the records: each IS
 form paired by seed with HKSANC without IS, validation top-1 (mean of the
 validations at epochs 52-60 on the 5,000 held-out training images).
 
+``--peak-lr X`` runs the arms with the student's one-cycle peak learning
+rate X instead of the protocol's 0.1 (runs in ``<work-root>/peak-lr-X``,
+records and report in ``<results-dir>/peak-lr-X``).
+
 Example:
     python tools/benchmark/probe_is_v2.py --seeds 6 --arms no-is fused features-std
+    python tools/benchmark/probe_is_v2.py --seeds 6 --arms no-is fused --peak-lr 0.05
 """
 import argparse
 import json
@@ -22,7 +27,7 @@ sys.path.insert(0, REPO_ROOT)
 
 from benchmarks.is_probe_v2 import (ARMS, LABELS, REFERENCE,  # noqa: E402
                                     RESULTS, WORK_ROOT, plan_is_probe,
-                                    probe_configs)
+                                    probe_configs, regime_dir)
 from benchmarks.paired import (paired_markdown, paired_results,  # noqa: E402
                                read_records)
 from benchmarks.suite import Suite  # noqa: E402
@@ -37,6 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--work-root', default=WORK_ROOT)
     parser.add_argument('--results-dir', default=RESULTS)
+    parser.add_argument('--peak-lr', type=float, default=None,
+                        help="the student's one-cycle peak learning rate "
+                        '(default: the protocol\'s 0.1)')
     parser.add_argument('--report-only', action='store_true')
     return parser.parse_args(argv)
 
@@ -44,22 +52,26 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     os.chdir(REPO_ROOT)
+    results_dir = osp.normpath(
+        osp.join(args.results_dir, regime_dir(args.peak_lr)))
     if not args.report_only:
-        Suite(plan_is_probe(args.seeds, args.work_root, args.arms),
-              args.results_dir,
-              jobs=args.jobs, threads=args.threads).run()
+        Suite(plan_is_probe(args.seeds, args.work_root, args.arms,
+                            args.peak_lr),
+              results_dir, jobs=args.jobs, threads=args.threads).run()
+    protocol = dict(split='validation: 5,000 held-out training images',
+                    seeds=args.seeds)
+    if args.peak_lr is not None:
+        protocol['student_peak_lr'] = args.peak_lr
     result = paired_results(
-        read_records(args.results_dir), probe_configs(), REFERENCE,
-        reading='top1_mean_last',
-        protocol=dict(split='validation: 5,000 held-out training images',
-                      seeds=args.seeds),
+        read_records(results_dir), probe_configs(), REFERENCE,
+        reading='top1_mean_last', protocol=protocol,
         pairs_with=[('features-std', 'fused'), ('features', 'fused')])
-    os.makedirs(args.results_dir, exist_ok=True)
-    with open(osp.join(args.results_dir, 'paired.json'), 'w') as f:
+    os.makedirs(results_dir, exist_ok=True)
+    with open(osp.join(results_dir, 'paired.json'), 'w') as f:
         json.dump(result, f, indent=2)
         f.write('\n')
     markdown = paired_markdown(result, LABELS)
-    with open(osp.join(args.results_dir, 'paired.md'), 'w') as f:
+    with open(osp.join(results_dir, 'paired.md'), 'w') as f:
         f.write(markdown)
     print(markdown)
     return result
