@@ -1,6 +1,8 @@
 """tools/analysis/training_stability.py on mmengine-format log lines."""
 import json
 
+import pytest
+
 from conftest import load_tool
 
 LINE = ('2026/12/03 11:54:35 - mmengine - INFO - Epoch(train)  [{e}][8/8]  '
@@ -38,3 +40,26 @@ def test_table_from_records_and_logs(tmp_path):
     assert '| hksanc__seed0 | 88.00 | 4.00 | 2.400 | 0.00 (0) |' in text
     assert '| hksanc__seed1 | 85.00 | 7.00 | 5.200 | 2.00 (3) |' in text
     assert out.read_text().endswith(text)
+
+
+def test_the_reading_column_names_the_split_the_records_validated_on(
+        tmp_path):
+    tool = load_tool('analysis/training_stability')
+    (tmp_path / 'runs').mkdir()
+    (tmp_path / 'logs').mkdir()
+    splits = {'no-is__seed0': [tool.VALIDATION_OPTION],
+              'fused__seed0': ['randomness.seed=0', tool.VALIDATION_OPTION]}
+    for name, options in splits.items():
+        (tmp_path / 'runs' / f'{name}.json').write_text(json.dumps(dict(
+            name=name, method=name.split('__')[0], seed=0, options=options,
+            top1_mean_last=88.0)))
+        (tmp_path / 'logs' / f'{name}.log').write_text(''.join(
+            LINE.format(e=e + 1, v=1.0) for e in range(6)))
+    text = tool.main(['--results-dir', str(tmp_path), '--mid-epoch', '3'])
+    assert text.startswith('| run | validation top-1 |')
+    # one record validated on the test set: the column has no single name
+    (tmp_path / 'runs' / 'fused__seed0.json').write_text(json.dumps(dict(
+        name='fused__seed0', method='fused', seed=0, options=[],
+        top1_mean_last=88.0)))
+    with pytest.raises(SystemExit, match='mix runs validated on the test'):
+        tool.main(['--results-dir', str(tmp_path), '--mid-epoch', '3'])

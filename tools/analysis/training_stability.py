@@ -7,8 +7,9 @@ HKSANC logit term ``distill.loss_backbone``, L_b), its largest rise above
 the running minimum (a run that is unstable at the peak learning rate
 climbs while it should fall), its value at a middle epoch (how far the run
 got during the high-learning-rate phase) and its mean over the last five
-epochs, beside the run's test top-1 from its record. Writes a Markdown
-table.
+epochs, beside the run's top-1 from its record (the mean of its last
+validations: test or validation top-1, as the records' options say).
+Writes a Markdown table.
 
 Example:
     python tools/analysis/training_stability.py \
@@ -24,6 +25,9 @@ from typing import Dict, List, Optional
 
 RESULTS = 'docs/results/benchmark/v2'
 EPOCH_LINE = re.compile(r'Epoch\(train\)\s+\[(\d+)\]\[\d+/\d+\]')
+# the option that points a v2 run's validation at the held-out training
+# images (benchmarks/tuning_v2.py, V2_VALIDATION_OPTIONS)
+VALIDATION_OPTION = 'val_dataloader.dataset.holdout=only'
 
 
 def epoch_values(log_text: str, key: str) -> List[float]:
@@ -70,9 +74,21 @@ def rise_epoch(values: List[float]) -> int:
     return at
 
 
-def table(rows: List[dict], key: str, mid_epoch: int) -> str:
+def reading_label(records: List[dict]) -> str:
+    """'validation top-1' when every record validated on the held-out
+    training images, 'test top-1' when none did."""
+    validation = {VALIDATION_OPTION in r.get('options', []) for r in records}
+    if validation == {True, False}:
+        raise SystemExit('the records mix runs validated on the test set '
+                         'and on the validation split; pass --methods or '
+                         '--results-dir to read one kind')
+    return 'validation top-1' if validation == {True} else 'test top-1'
+
+
+def table(rows: List[dict], key: str, mid_epoch: int,
+          label: str = 'test top-1') -> str:
     lines = [
-        f'| run | test top-1 | {key} at epoch {mid_epoch} | mean of the '
+        f'| run | {label} | {key} at epoch {mid_epoch} | mean of the '
         'last 5 epochs | largest rise (epoch) |', '|---|---|---|---|---|'
     ]
     for r in sorted(rows, key=lambda r: (r['method'], r['seed'])):
@@ -93,7 +109,7 @@ def main(argv: Optional[List[str]] = None) -> str:
                         'the key)')
     parser.add_argument('--out', help='write the table here (Markdown)')
     args = parser.parse_args(argv)
-    rows = []
+    rows, records = [], []
     for path in sorted(glob.glob(osp.join(args.results_dir, 'runs',
                                           '*.json'))):
         with open(path) as f:
@@ -105,9 +121,10 @@ def main(argv: Optional[List[str]] = None) -> str:
             row = run_row(log, record, args.key, args.mid_epoch)
             if row is not None:
                 rows.append(row)
+                records.append(record)
     if not rows:
         raise SystemExit(f'no run under {args.results_dir} logs {args.key}')
-    text = table(rows, args.key, args.mid_epoch)
+    text = table(rows, args.key, args.mid_epoch, reading_label(records))
     if args.out:
         command = ' '.join(['python tools/analysis/training_stability.py']
                            + (argv if argv is not None else sys.argv[1:]))
