@@ -29,6 +29,7 @@ paired differences narrow enough to see what IS adds.
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .peak_lr import peak_lr_options, regime_dir
 from .protocol_v2 import V2_ADAPTATION, V2_TEACHER, V2_VIEWS, paired_method
 from .suite import CACHE_TOOL, Run, adaptation_checkpoint
 from .tuning_v2 import V2_VALIDATION_OPTIONS
@@ -61,22 +62,6 @@ LABELS = {
 }
 
 
-def regime_dir(peak_lr: Optional[float]) -> str:
-    """The sub-folder of a regime's runs and records ('' for the v2 one)."""
-    return '' if peak_lr is None else f'peak-lr-{peak_lr:g}'
-
-
-def regime_options(peak_lr: Optional[float]) -> List[str]:
-    """The options that set the student's one-cycle peak learning rate."""
-    if peak_lr is None:
-        return []
-    if not peak_lr > 0:
-        raise ValueError(f'peak_lr must be a positive learning rate, got '
-                         f'{peak_lr!r}')
-    return [f'optim_wrapper.student.optimizer.lr={peak_lr:g}',
-            f'param_scheduler.student.0.eta_max={peak_lr:g}']
-
-
 def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
                   arms: Sequence[str] = tuple(ARMS),
                   peak_lr: Optional[float] = None) -> List[Run]:
@@ -87,7 +72,6 @@ def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
     if unknown:
         raise ValueError(f'unknown IS probe arms {unknown}; known: '
                          f'{list(ARMS)}')
-    regime = regime_options(peak_lr)
     run_root = osp.normpath(osp.join(work_root, regime_dir(peak_lr)))
     data = list(V2_VALIDATION_OPTIONS)
     features_adaptation = osp.join(work_root, 'adaptation-features')
@@ -122,10 +106,11 @@ def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
     for seed in range(num_seeds):
         for arm in arms:
             method, side, extra = ARMS[arm]
+            regime = ([] if peak_lr is None else peak_lr_options(
+                paired_method(method).config, peak_lr))
             options = [f'randomness.seed={seed}',
                        f'train_dataloader.sampler.seed={seed}', *data,
-                       *extra, *regime,
-                       f'model.teacher_cache={caches[side]}']
+                       *extra, *regime, f'model.teacher_cache={caches[side]}']
             if side:
                 options.append(f'model.teacher_attention_ckpt='
                                f'{attention[side]}')

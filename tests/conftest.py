@@ -17,6 +17,20 @@ from mmhkd.datasets.fashion_mnist import DEBIAN_FASHION_MNIST_ROOT  # noqa
 CONFIG_ROOT = osp.join(REPO_ROOT, 'configs')
 
 
+def merged_config(config: str, options):
+    """``config`` with ``key=value`` options applied as ``--cfg-options``
+    does (values parsed by mmengine's DictAction)."""
+    import argparse
+
+    from mmengine.config import Config, DictAction
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(parser.parse_args(
+        ['--cfg-options', *options]).cfg_options)
+    return cfg
+
+
 def write_mmengine_launch(work_dir, stamp: str, lines, log_text: str = 'log'
                           ) -> None:
     """Write one mmengine launch as a Runner leaves it in its work dir:

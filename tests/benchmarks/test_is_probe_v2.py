@@ -1,23 +1,10 @@
 """The IS probe of the v2 protocol: validation split, paired arms."""
-import argparse
-
 import pytest
-from mmengine.config import Config, DictAction
 
 from benchmarks.is_probe_v2 import (ARMS, FUSED_CACHE, plan_is_probe,
                                     probe_configs)
 from benchmarks.tuning_v2 import V2_VALIDATION_OPTIONS
-
-
-def merged(config, options):
-    """The config with ``key=value`` options applied as --cfg-options
-    does (values parsed by mmengine's DictAction)."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    cfg = Config.fromfile(config)
-    cfg.merge_from_dict(parser.parse_args(
-        ['--cfg-options', *options]).cfg_options)
-    return cfg
+from conftest import merged_config as merged
 
 
 def test_every_arm_runs_on_the_validation_split_with_paired_seeds():

@@ -27,9 +27,10 @@ sys.path.insert(0, REPO_ROOT)
 
 from benchmarks.is_probe_v2 import (ARMS, LABELS, REFERENCE,  # noqa: E402
                                     RESULTS, WORK_ROOT, plan_is_probe,
-                                    probe_configs, regime_dir)
+                                    probe_configs)
 from benchmarks.paired import (paired_markdown, paired_results,  # noqa: E402
                                read_records)
+from benchmarks.peak_lr import regime_dir  # noqa: E402
 from benchmarks.suite import Suite  # noqa: E402
 
 
