@@ -13,6 +13,7 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
+from .peak_lr import peak_lr_options, regime_dir
 from .suite import CACHE_TOOL, Run, adaptation_checkpoint
 
 V2 = 'configs/fashion-mnist-v2'
@@ -92,7 +93,8 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
                  quick: bool = False,
                  data_options: Sequence[str] = (),
                  name_suffix: str = '',
-                 adaptation_dir: Optional[str] = None) -> List[Run]:
+                 adaptation_dir: Optional[str] = None,
+                 peak_lr: Optional[float] = None) -> List[Run]:
     """Phase 2, one cache per distillation method, then seed-major runs.
 
     Args:
@@ -109,6 +111,10 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
         name_suffix: Appended to the method runs' names (tuning trials).
         adaptation_dir: Work dir of phase 2 (default ``work_root/
             adaptation``); a phase 2 that exists is shared, not rerun.
+        peak_lr: The students' one-cycle peak learning rate for every
+            method (default: each config's, 0.1); the method runs go to
+            ``work_root/peak-lr-<value>/``, phase 2 and the caches (the
+            teacher side) are shared with the default regime.
     """
     adaptation_dir = adaptation_dir or osp.join(work_root, 'adaptation')
     attention = adaptation_checkpoint(adaptation_dir)
@@ -143,11 +149,15 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
                      '--cfg-options', *options],
             work_dir=osp.dirname(out), needs=needs, tool=CACHE_TOOL,
             done_file=out + '.manifest.json'))
+    run_root = osp.normpath(osp.join(work_root, regime_dir(peak_lr)))
+    regimes = {m.name: [] if peak_lr is None else
+               peak_lr_options(m.config, peak_lr) for m in methods}
     for seed in range(num_seeds):
         for method in methods:
             options = [f'randomness.seed={seed}',
                        f'train_dataloader.sampler.seed={seed}',
-                       *quick_options, *data_options, *extra_options]
+                       *quick_options, *data_options, *extra_options,
+                       *regimes[method.name]]
             needs = []
             if method.adaptation:
                 options.append(f'model.teacher_attention_ckpt={attention}')
@@ -157,7 +167,7 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
                 needs.append(f'cache-{method.cache_name}')
             name = f'{method.name}{name_suffix}__seed{seed}'
             runs.append(Run(name=name, config=method.config, options=options,
-                            work_dir=osp.join(work_root, name), needs=needs,
+                            work_dir=osp.join(run_root, name), needs=needs,
                             method=method.name, seed=seed))
     return runs
 

@@ -41,6 +41,24 @@ def test_plan_orders_phase_two_caches_then_seeds():
         str(V2_VIEWS), '--out', 'w/caches/hksanc.npy']
 
 
+def test_a_peak_lr_regime_moves_only_the_method_runs():
+    default = {r.name: r for r in plan_v2_runs(num_seeds=1, work_root='w')}
+    regime = {r.name: r for r in plan_v2_runs(num_seeds=1, work_root='w',
+                                              peak_lr=0.05)}
+    assert set(regime) == set(default)
+    for name, run in regime.items():
+        if run.method is None:  # phase 2 and the caches: shared
+            assert run.work_dir == default[name].work_dir
+            assert run.options == default[name].options
+            continue
+        assert run.work_dir == f'w/peak-lr-0.05/{name}'
+        added = [o for o in run.options if o not in default[name].options]
+        assert len(added) == 2 and all(o.endswith('=0.05') for o in added)
+    assert 'optim_wrapper.student.optimizer.lr=0.05' in \
+        regime['hksanc__seed0'].options
+    assert 'param_scheduler.eta_max=0.05' in regime['vanilla__seed0'].options
+
+
 def test_cache_step_is_done_only_when_complete(tmp_path):
     (run, ) = [r for r in plan_v2_runs(
         [paired_method('kd-tuned')], 1, work_root='w')

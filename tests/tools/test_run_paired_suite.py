@@ -48,3 +48,30 @@ def test_unknown_method_is_refused(capsys):
     with pytest.raises(SystemExit):
         tool.parse_args(['--methods', 'crd'])
     assert "unknown v2 method 'crd'" in capsys.readouterr().err
+
+
+def test_a_peak_lr_regime_reports_into_its_own_folder(tmp_path):
+    results = tmp_path / 'v2'
+    for method, top1 in {'kd-tuned': [86.0, 85.0],
+                         'hksanc': [87.0, 86.5]}.items():
+        for seed, value in enumerate(top1):
+            write_record(results / 'peak-lr-0.05' / 'runs', method, seed,
+                         value, value)
+    tool = load_tool('benchmark/run_paired_suite')
+    tool.main(['--report-only', '--results-dir', str(results),
+               '--methods', 'kd-tuned', 'hksanc', '--peak-lr', '0.05',
+               '--seeds', '2'])
+    result = json.loads(
+        (results / 'peak-lr-0.05' / 'paired.json').read_text())
+    assert result['protocol']['student_peak_lr'] == 0.05
+    assert result['protocol']['command'].endswith('--peak-lr 0.05')
+    assert result['methods']['hksanc']['top1'] == [87.0, 86.5]
+    # the default regime's report beside the records is not touched
+    assert not (tmp_path / 'paired.json').exists()
+
+
+def test_a_peak_lr_must_be_positive(capsys):
+    tool = load_tool('benchmark/run_paired_suite')
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--peak-lr', '0'])
+    assert '--peak-lr must be positive, got 0.0' in capsys.readouterr().err

@@ -8,8 +8,14 @@ Then ``paired.json`` and ``paired.md``: each method against the reference
 (tuned KD), each ablation against HKSANC, KD against vanilla, with the 95 %
 interval of the mean paired difference (docs/benchmark.md).
 
+``--peak-lr X`` runs every method with the students' one-cycle peak
+learning rate X instead of the protocol's 0.1 (runs in
+``<work-root>/peak-lr-X/``, sharing phase 2 and the caches; records and
+``paired.json`` in ``<results-dir>/peak-lr-X/``).
+
 Examples:
     python tools/benchmark/run_paired_suite.py --jobs 2 --seeds 5
+    python tools/benchmark/run_paired_suite.py --seeds 5 --peak-lr 0.05
     python tools/benchmark/run_paired_suite.py --quick   # a few minutes
 """
 import argparse
@@ -27,6 +33,7 @@ from benchmarks.paired import (READINGS, paired_markdown,  # noqa: E402
 from benchmarks.protocol_v2 import (REFERENCE, V2_METHODS,  # noqa
                                     V2_TEACHER, V2_VIEWS, paired_method,
                                     plan_v2_runs)
+from benchmarks.peak_lr import regime_dir  # noqa: E402
 from benchmarks.suite import Suite  # noqa: E402
 
 RESULTS = 'docs/results/benchmark/v2'
@@ -54,6 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--quick', action='store_true',
                         help=f'one epoch per run, one seed unless --seeds, '
                         f'into {QUICK_ROOT}')
+    parser.add_argument('--peak-lr', type=float,
+                        help="the students' one-cycle peak learning rate "
+                        "(default: the protocol's 0.1)")
     parser.add_argument('--work-root')
     parser.add_argument('--results-dir')
     parser.add_argument('--report-only', action='store_true')
@@ -75,6 +85,14 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.results_dir is None:
         args.results_dir = (osp.join(QUICK_ROOT, 'results') if args.quick
                             else RESULTS)
+    if args.peak_lr is not None:
+        if not args.peak_lr > 0:
+            parser.error(f'--peak-lr must be positive, got {args.peak_lr}')
+        args.results_dir = osp.join(args.results_dir,
+                                    regime_dir(args.peak_lr))
+        if args.out is None:
+            # never the default regime's paired.json
+            args.out = osp.join(args.results_dir, 'paired.json')
     return args
 
 
@@ -86,20 +104,24 @@ def teacher_top1():
 
 
 def write_paired(results_dir: str, methods, reading: str,
-                 out: str = None, num_seeds: int = None) -> str:
+                 out: str = None, num_seeds: int = None,
+                 peak_lr: float = None) -> str:
     """``paired.json`` and ``paired.md`` (default: beside the records'
     folder) from the records of seeds below ``num_seeds`` (all if None)."""
     configs = {m.name: m.config for m in methods}
     pairs = [p for p in ABLATION_PAIRS if p[0] in configs and p[1] in configs]
     records = [r for r in read_records(results_dir)
                if num_seeds is None or int(r['seed']) < num_seeds]
+    protocol = dict(teacher=V2_TEACHER, views=V2_VIEWS, labelled=1000,
+                    student='resnet20-half', epochs=60,
+                    validations=[52, 54, 56, 58, 60],
+                    command='python tools/benchmark/run_paired_suite.py')
+    if peak_lr is not None:
+        protocol['student_peak_lr'] = peak_lr
+        protocol['command'] += f' --peak-lr {peak_lr:g}'
     result = paired_results(
         records, configs, REFERENCE if REFERENCE in
-        configs else methods[0].name, reading=reading,
-        protocol=dict(teacher=V2_TEACHER, views=V2_VIEWS,
-                      labelled=1000, student='resnet20-half', epochs=60,
-                      validations=[52, 54, 56, 58, 60],
-                      command='python tools/benchmark/run_paired_suite.py'),
+        configs else methods[0].name, reading=reading, protocol=protocol,
         teacher_top1=teacher_top1(), pairs_with=pairs)
     path = out or osp.join(osp.dirname(osp.abspath(results_dir)),
                            'paired.json')
@@ -118,14 +140,15 @@ def main(argv=None) -> None:
     methods = [paired_method(n) for n in args.methods]
     if not args.report_only:
         runs = plan_v2_runs(methods, num_seeds=args.seeds,
-                            work_root=args.work_root, quick=args.quick)
+                            work_root=args.work_root, quick=args.quick,
+                            peak_lr=args.peak_lr)
         start = time.time()
         Suite(runs, args.results_dir, jobs=args.jobs,
               threads=args.threads).run()
         print(f'[suite] wall time {(time.time() - start) / 60:.1f} min',
               flush=True)
     print('[suite] ' + write_paired(args.results_dir, methods, args.reading,
-                                    args.out, args.seeds))
+                                    args.out, args.seeds, args.peak_lr))
 
 
 if __name__ == '__main__':
