@@ -155,9 +155,10 @@ class CanvasSuite(Suite):
         super().__init__(**kwargs)
         self.task = task
 
-    def write_record(self, run: Run, command: List[str],
-                     wall_s: float) -> dict:
-        """Write ``runs/<name>.json`` and the run's logs."""
+    def write_record(self, run: Run, command: List[str], wall_s: float,
+                     commit: Optional[str] = None) -> dict:
+        """Write ``runs/<name>.json`` and the run's logs (``commit``: as
+        :meth:`Suite.write_record`)."""
         work_dir = osp.join(self.repo_root, run.work_dir)
         curve, sec, logs = read_canvas_run(work_dir, self.task.metric)
         if not curve:
@@ -171,7 +172,7 @@ class CanvasSuite(Suite):
                       last_epoch=last,
                       per_epoch={str(k): v for k, v in sorted(curve.items())},
                       sec_per_step=sec, wall_s=round(wall_s, 1),
-                      commit=git_commit(self.repo_root),
+                      commit=commit or git_commit(self.repo_root),
                       finished=time.strftime('%Y-%m-%d %H:%M:%S'))
         self.save_record(run, record, logs)
         print(f'[suite] done  {run.name}: {self.task.metric} '

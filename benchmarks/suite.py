@@ -230,6 +230,10 @@ class Suite:
         proc = subprocess.Popen(cmd, cwd=self.repo_root, env=env,
                                 stdout=stdout, stderr=subprocess.STDOUT)
         proc.run_started = time.time()  # type: ignore[attr-defined]
+        # the code the run executes is the code checked out now, not at
+        # its end (later commits may land while it trains)
+        proc.run_commit = git_commit(  # type: ignore[attr-defined]
+            self.repo_root)
         proc.run_command = cmd  # type: ignore[attr-defined]
         proc.run_stdout = stdout  # type: ignore[attr-defined]
         return proc
@@ -244,11 +248,13 @@ class Suite:
         if run.method is None:
             return
         self.write_record(run, proc.run_command,
-                          time.time() - proc.run_started)
+                          time.time() - proc.run_started, proc.run_commit)
 
-    def write_record(self, run: Run, command: List[str],
-                     wall_s: float) -> dict:
-        """Write ``runs/<name>.json`` and copy the run's newest log."""
+    def write_record(self, run: Run, command: List[str], wall_s: float,
+                     commit: Optional[str] = None) -> dict:
+        """Write ``runs/<name>.json`` and copy the run's newest log;
+        ``commit``: the one checked out when the run (or its last resume)
+        started (default: the current one)."""
         work_dir = osp.join(self.repo_root, run.work_dir)
         curve, log_files = read_val_curve(work_dir)
         if not curve:
@@ -265,7 +271,7 @@ class Suite:
                       top1_per_epoch={str(k): v
                                       for k, v in sorted(curve.items())},
                       wall_s=round(wall_s, 1),
-                      commit=git_commit(self.repo_root),
+                      commit=commit or git_commit(self.repo_root),
                       finished=time.strftime('%Y-%m-%d %H:%M:%S'))
         self.save_record(run, record, log_files)
         print(f'[suite] done  {run.name}: top-1 {record["top1"]:.2f} '

@@ -79,7 +79,19 @@ def tiny_vanilla_suite(tmp_path, extra=TINY):
     return Suite(runs, str(tmp_path / 'results'), repo_root=REPO_ROOT)
 
 
-def test_real_run_is_recorded_then_skipped(tmp_path, capsys):
+def test_real_run_is_recorded_then_skipped(tmp_path, capsys, monkeypatch):
+    # HEAD moves once the run has started: the record names the code it ran
+    head = ['commit-at-start']
+    monkeypatch.setattr('benchmarks.suite.git_commit',
+                        lambda repo_root: head[0])
+    start = Suite._start
+
+    def start_then_commit(self, run):
+        proc = start(self, run)
+        head[0] = 'commit-at-end'
+        return proc
+
+    monkeypatch.setattr(Suite, '_start', start_then_commit)
     suite = tiny_vanilla_suite(tmp_path)
     suite.run(poll_s=0.2)
     (run, ) = suite.runs
@@ -88,6 +100,7 @@ def test_real_run_is_recorded_then_skipped(tmp_path, capsys):
     assert record['top1'] == curve[1]  # the last (only) validated epoch
     assert record['top1_per_epoch'] == {'1': curve[1]}
     assert record['seed'] == 0 and record['method'] == 'vanilla'
+    assert record['commit'] == 'commit-at-start'
     assert record['command'].startswith('python tools/train.py configs/'
                                         'vanilla/')
     assert open(suite.log_path(run)).read() == strip_repo_root(
