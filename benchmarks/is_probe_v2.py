@@ -29,7 +29,7 @@ paired differences narrow enough to see what IS adds.
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .peak_lr import peak_lr_options, regime_dir
+from .peak_lr import peak_lr_options, regime_root
 from .protocol_v2 import V2_ADAPTATION, V2_TEACHER, V2_VIEWS, paired_method
 from .suite import CACHE_TOOL, Run, adaptation_checkpoint
 from .tuning_v2 import V2_VALIDATION_OPTIONS
@@ -72,7 +72,7 @@ def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
     if unknown:
         raise ValueError(f'unknown IS probe arms {unknown}; known: '
                          f'{list(ARMS)}')
-    run_root = osp.normpath(osp.join(work_root, regime_dir(peak_lr)))
+    run_root = regime_root(work_root, peak_lr)
     data = list(V2_VALIDATION_OPTIONS)
     features_adaptation = osp.join(work_root, 'adaptation-features')
     attention = {'fused': adaptation_checkpoint(FUSED_ADAPTATION),
@@ -103,14 +103,15 @@ def plan_is_probe(num_seeds: int = 4, work_root: str = WORK_ROOT,
                      '--cfg-options', *options],
             work_dir=osp.dirname(caches[side]), needs=needs, tool=CACHE_TOOL,
             done_file=caches[side] + '.manifest.json'))
+    regimes = {arm: [] if peak_lr is None else peak_lr_options(
+        paired_method(ARMS[arm][0]).config, peak_lr) for arm in arms}
     for seed in range(num_seeds):
         for arm in arms:
             method, side, extra = ARMS[arm]
-            regime = ([] if peak_lr is None else peak_lr_options(
-                paired_method(method).config, peak_lr))
             options = [f'randomness.seed={seed}',
                        f'train_dataloader.sampler.seed={seed}', *data,
-                       *extra, *regime, f'model.teacher_cache={caches[side]}']
+                       *extra, *regimes[arm],
+                       f'model.teacher_cache={caches[side]}']
             if side:
                 options.append(f'model.teacher_attention_ckpt='
                                f'{attention[side]}')

@@ -10,6 +10,7 @@ every method alike; where the key lives depends on the method's config:
   (``optim_wrapper.student.optimizer``, ``param_scheduler.student``); the
   discriminator's schedule is left as it is.
 """
+import os.path as osp
 from typing import List, Optional
 
 from mmengine.config import Config
@@ -20,6 +21,11 @@ ONE_CYCLE = 'OneCycleLR'
 def regime_dir(peak_lr: Optional[float]) -> str:
     """The sub-folder of a regime's runs and records ('' for the v2 one)."""
     return '' if peak_lr is None else f'peak-lr-{peak_lr:g}'
+
+
+def regime_root(root: str, peak_lr: Optional[float]) -> str:
+    """``root`` for the v2 regime, ``root/peak-lr-<value>`` for another."""
+    return root if peak_lr is None else osp.join(root, regime_dir(peak_lr))
 
 
 def _one_cycle_key(schedulers, prefix: str, config: str) -> str:

@@ -13,7 +13,7 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from .peak_lr import peak_lr_options, regime_dir
+from .peak_lr import peak_lr_options, regime_root
 from .suite import CACHE_TOOL, Run, adaptation_checkpoint
 
 V2 = 'configs/fashion-mnist-v2'
@@ -149,7 +149,7 @@ def plan_v2_runs(methods: Sequence[PairedMethod] = V2_METHODS,
                      '--cfg-options', *options],
             work_dir=osp.dirname(out), needs=needs, tool=CACHE_TOOL,
             done_file=out + '.manifest.json'))
-    run_root = osp.normpath(osp.join(work_root, regime_dir(peak_lr)))
+    run_root = regime_root(work_root, peak_lr)
     regimes = {m.name: [] if peak_lr is None else
                peak_lr_options(m.config, peak_lr) for m in methods}
     for seed in range(num_seeds):

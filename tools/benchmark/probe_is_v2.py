@@ -30,7 +30,7 @@ from benchmarks.is_probe_v2 import (ARMS, LABELS, REFERENCE,  # noqa: E402
                                     probe_configs)
 from benchmarks.paired import (paired_markdown, paired_results,  # noqa: E402
                                read_records)
-from benchmarks.peak_lr import regime_dir  # noqa: E402
+from benchmarks.peak_lr import regime_root  # noqa: E402
 from benchmarks.suite import Suite  # noqa: E402
 
 
@@ -53,8 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     os.chdir(REPO_ROOT)
-    results_dir = osp.normpath(
-        osp.join(args.results_dir, regime_dir(args.peak_lr)))
+    results_dir = regime_root(args.results_dir, args.peak_lr)
     if not args.report_only:
         Suite(plan_is_probe(args.seeds, args.work_root, args.arms,
                             args.peak_lr),

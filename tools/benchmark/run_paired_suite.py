@@ -33,7 +33,7 @@ from benchmarks.paired import (READINGS, paired_markdown,  # noqa: E402
 from benchmarks.protocol_v2 import (REFERENCE, V2_METHODS,  # noqa
                                     V2_TEACHER, V2_VIEWS, paired_method,
                                     plan_v2_runs)
-from benchmarks.peak_lr import regime_dir  # noqa: E402
+from benchmarks.peak_lr import regime_root  # noqa: E402
 from benchmarks.suite import Suite  # noqa: E402
 
 RESULTS = 'docs/results/benchmark/v2'
@@ -88,8 +88,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.peak_lr is not None:
         if not args.peak_lr > 0:
             parser.error(f'--peak-lr must be positive, got {args.peak_lr}')
-        args.results_dir = osp.join(args.results_dir,
-                                    regime_dir(args.peak_lr))
+        args.results_dir = regime_root(args.results_dir, args.peak_lr)
         if args.out is None:
             # never the default regime's paired.json
             args.out = osp.join(args.results_dir, 'paired.json')
